@@ -66,8 +66,14 @@ extern crate alloc;
 extern crate std;
 
 pub mod codec;
+pub mod response;
 
 pub use codec::{
     DLE, ETX, Escaper, InvalidEscape, Mode, Progress, SameSpecials, Specials, Unescaper,
     max_escaped_len,
 };
+
+/// The README's examples run as doctests, so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -4,17 +4,19 @@
 //! replace them without touching the state handling in `unescape.rs` and `escape.rs`. Each
 //! kernel switches between two strategies:
 //! - long runs: `memchr2` finds the next special byte and the run before it is copied whole;
-//! - dense escapes: a plain byte loop, because one `memchr2` call per escape costs more than it
-//!   saves when the runs are only a few bytes long.
+//! - dense escapes: words of 8 bytes are tested for special bytes at once (SWAR) and moved whole
+//!   when clean; a word with a special byte goes through a branch-free byte step, because one
+//!   `memchr2` call per escape costs more than it saves when the runs are short, and a branch per
+//!   byte mispredicts on random data.
 
 use super::Specials;
 
-/// A run shorter than this sends the kernel into the byte loop.
-const SHORT_RUN: usize = 24;
-/// How many input bytes the byte loop handles before the kernel reconsiders `memchr2`.
-const SHORT_SPAN: usize = 64;
-/// The byte loop hands back to `memchr2` when it met at most this many special bytes in a span.
-const SPARSE: usize = 1;
+/// A run shorter than this sends the kernel into the dense path.
+const SHORT_RUN: usize = 48;
+/// How many input bytes the dense path handles before the kernel reconsiders `memchr2`.
+const DENSE_SPAN: usize = 256;
+/// The dense path hands back to `memchr2` when it met at most this many special bytes in a span.
+const SPARSE: usize = 2;
 
 /// The input and output of one kernel call: separate slices, or one buffer decoded in place.
 ///
@@ -29,6 +31,10 @@ pub(super) trait Buffers {
     /// Copies `input[from..from + len]` to `output[to..to + len]`.
     fn copy_run(&mut self, from: usize, to: usize, len: usize);
     fn put(&mut self, at: usize, byte: u8);
+    /// The 8 input bytes at `at`, little-endian.
+    fn load8(&self, at: usize) -> u64;
+    /// Writes 8 bytes at `output[at..]` (after the input they come from was read).
+    fn store8(&mut self, at: usize, word: u64);
 }
 
 /// Separate input and output slices.
@@ -61,6 +67,14 @@ impl Buffers for Split<'_> {
     #[inline(always)]
     fn put(&mut self, at: usize, byte: u8) {
         self.output[at] = byte;
+    }
+    #[inline(always)]
+    fn load8(&self, at: usize) -> u64 {
+        load8(&self.input[at..])
+    }
+    #[inline(always)]
+    fn store8(&mut self, at: usize, word: u64) {
+        self.output[at..at + 8].copy_from_slice(&word.to_le_bytes());
     }
 }
 
@@ -98,6 +112,31 @@ impl Buffers for InPlace<'_> {
     fn put(&mut self, at: usize, byte: u8) {
         self.buf[at] = byte;
     }
+    #[inline(always)]
+    fn load8(&self, at: usize) -> u64 {
+        load8(&self.buf[at..])
+    }
+    #[inline(always)]
+    fn store8(&mut self, at: usize, word: u64) {
+        self.buf[at..at + 8].copy_from_slice(&word.to_le_bytes());
+    }
+}
+
+#[inline(always)]
+fn load8(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(word)
+}
+
+/// Whether any byte of `word` equals `dle` or `etx` (each splatted over 8 bytes): the classic
+/// "has a zero byte" test on `word ^ splat`, exact as a yes/no answer.
+#[inline(always)]
+fn has_special(word: u64, dle: u64, etx: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    zero(word ^ dle) | zero(word ^ etx) != 0
 }
 
 /// The first special byte in `haystack`.
@@ -134,6 +173,7 @@ pub(super) fn decode<B: Buffers>(
     mut w: usize,
 ) -> (usize, usize, DecodeStop) {
     let (dle, etx) = (s.dle(), s.etx());
+    let (dle8, etx8) = (splat(dle), splat(etx));
     let n = io.input_len();
     let cap = io.output_len();
     let mut dense = false;
@@ -148,20 +188,47 @@ pub(super) fn decode<B: Buffers>(
         // can never overflow the output.
         let end = n.min(r + (cap - w));
         if dense {
-            let stop = end.min(r + SHORT_SPAN);
+            let stop = end.min(r + DENSE_SPAN);
             let mut specials = 0;
-            while r < stop {
-                let b = io.input(r);
-                if b != dle && b != etx {
+            // Whole words without a special byte move at once; a word with one goes through the
+            // branch-free byte step, which keeps a DLE open across bytes in `escaped`.
+            let mut escaped = false;
+            'span: while r < stop {
+                if !escaped && r + 8 <= stop {
+                    let word = io.load8(r);
+                    if !has_special(word, dle8, etx8) {
+                        io.store8(w, word);
+                        r += 8;
+                        w += 8;
+                        continue;
+                    }
+                }
+                let word_end = stop.min(r + 8);
+                while r < word_end {
+                    let b = io.input(r);
+                    let (is_dle, is_etx) = (b == dle, b == etx);
+                    let is_special = is_dle | is_etx;
+                    // Rare cases leave the fast step: an ETX that ends the data, or a DLE pair
+                    // that is not an escape (strict error or lenient pass-through).
+                    if (escaped & !is_special) | (!escaped & is_etx) {
+                        break 'span;
+                    }
+                    // Written always, kept only when `w` advances: no branch on the byte.
                     io.put(w, b);
+                    w += usize::from(escaped | !is_special);
+                    escaped = !escaped & is_dle;
+                    specials += usize::from(is_special);
                     r += 1;
-                    w += 1;
-                    continue;
                 }
-                specials += 1;
-                if let Some(stop) = special(io, dle, etx, lenient, n, &mut r, &mut w) {
-                    return (r, w, stop);
-                }
+            }
+            if escaped {
+                // The DLE at `r - 1` is unpaired so far: `special` decides what it is.
+                r -= 1;
+            }
+            if (r < stop || escaped)
+                && let Some(stop) = special(io, dle, etx, lenient, n, &mut r, &mut w)
+            {
+                return (r, w, stop);
             }
             dense = specials > SPARSE;
         } else {
@@ -183,6 +250,12 @@ pub(super) fn decode<B: Buffers>(
             }
         }
     }
+}
+
+/// `byte` in all eight bytes of a word.
+#[inline(always)]
+const fn splat(byte: u8) -> u64 {
+    u64::from_ne_bytes([byte; 8])
 }
 
 /// Handles the special byte at `r` (there is room for one output byte at `w`).
@@ -243,6 +316,7 @@ pub(super) fn encode(
     mut w: usize,
 ) -> (usize, usize, EncodeStop) {
     let (dle, etx) = (s.dle(), s.etx());
+    let (dle8, etx8) = (splat(dle), splat(etx));
     let n = io.input_len();
     let cap = io.output_len();
     let mut dense = false;
@@ -253,26 +327,37 @@ pub(super) fn encode(
         if w >= cap {
             return (r, w, EncodeStop::OutputFull);
         }
-        let end = n.min(r + (cap - w));
-        if dense {
-            let stop = end.min(r + SHORT_SPAN);
+        // Room for every byte even if each needs an escape, so the dense step can write
+        // without checking; a nearly full output goes through the careful path below.
+        let room2 = (cap - w) / 2;
+        if dense && room2 > 0 {
+            let stop = n.min(r + room2).min(r + DENSE_SPAN);
             let mut specials = 0;
-            while r < stop && w < cap {
-                let b = io.input(r);
-                r += 1;
-                if b == dle || b == etx {
-                    specials += 1;
-                    io.put(w, dle);
-                    w += 1;
-                    if w == cap {
-                        return (r, w, EncodeStop::Split(b));
+            while r < stop {
+                if r + 8 <= stop {
+                    let word = io.load8(r);
+                    if !has_special(word, dle8, etx8) {
+                        io.store8(w, word);
+                        r += 8;
+                        w += 8;
+                        continue;
                     }
                 }
-                io.put(w, b);
-                w += 1;
+                for _ in 0..8.min(stop - r) {
+                    let b = io.input(r);
+                    let is_special = usize::from(b == dle || b == etx);
+                    // The DLE is written always and kept only before a special byte.
+                    io.put(w, dle);
+                    w += is_special;
+                    io.put(w, b);
+                    w += 1;
+                    specials += is_special;
+                    r += 1;
+                }
             }
             dense = specials > SPARSE;
         } else {
+            let end = n.min(r + (cap - w));
             match io.find_special(r, end, s) {
                 None => {
                     io.copy_run(r, w, end - r);
