@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use at_ftp_benches::{DENSITIES, PAYLOAD_LEN, payload, wire};
+use at_ftp_benches::{DENSITIES, PAYLOAD_LEN, byte_loop, payload, wire};
 use at_ftp_proto::{Escaper, Unescaper};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -20,6 +20,10 @@ fn unescape(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("decoder", d), |b| {
             b.iter(|| Unescaper::new().unescape(black_box(&wire), &mut out))
+        });
+        // The floor the decoder must stay above at high densities.
+        g.bench_function(BenchmarkId::new("byte_loop", d), |b| {
+            b.iter(|| byte_loop(black_box(&wire), &mut out))
         });
     }
     g.finish();

@@ -42,6 +42,29 @@ pub fn wire(payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The reference the decoder must never fall behind: the plain byte-at-a-time loop anyone would
+/// write first, with a branch per byte. Decodes `wire` into `out` up to the terminator and
+/// returns the payload length (`out` must be large enough).
+pub fn byte_loop(wire: &[u8], out: &mut [u8]) -> usize {
+    let mut written = 0;
+    let mut escaped = false;
+    for &b in wire {
+        if escaped {
+            out[written] = b;
+            written += 1;
+            escaped = false;
+        } else if b == DLE {
+            escaped = true;
+        } else if b == ETX {
+            break;
+        } else {
+            out[written] = b;
+            written += 1;
+        }
+    }
+    written
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +82,14 @@ mod tests {
         let mut seen = [false; 256];
         payload(1 << 16, 0.0).iter().for_each(|&b| seen[b as usize] = true);
         assert_eq!(seen.iter().filter(|&&s| s).count(), 254);
+    }
+
+    #[test]
+    fn byte_loop_decodes_the_wire() {
+        let p = payload(1 << 12, 0.5);
+        let mut out = vec![0; p.len()];
+        assert_eq!(byte_loop(&wire(&p), &mut out), p.len());
+        assert_eq!(out, p);
     }
 
     #[test]

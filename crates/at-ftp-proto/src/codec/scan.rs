@@ -1,21 +1,34 @@
 //! The hot loops of the codec: finding special bytes and moving the runs between them.
 //!
 //! Everything speed-critical sits behind [`decode`] and [`encode`], so a faster kernel (SIMD) can
-//! replace them without touching the state handling in `unescape.rs` and `escape.rs`. Each
-//! kernel switches between two strategies:
-//! - long runs: `memchr2` finds the next special byte and the run before it is copied whole;
-//! - dense escapes: words of 8 bytes are tested for special bytes at once (SWAR) and moved whole
-//!   when clean; a word with a special byte goes through a branch-free byte step, because one
-//!   `memchr2` call per escape costs more than it saves when the runs are short, and a branch per
-//!   byte mispredicts on random data.
+//! replace them without touching the state handling in `unescape.rs` and `escape.rs`. The
+//! decoder picks its next step from the length of the last run between special bytes:
+//! - long runs: `memchr2` finds the next special byte and the run is copied whole;
+//! - medium runs: blocks of 32 bytes are tested with word tricks (SWAR) and copied whole while
+//!   clean, with no call per run (a `memchr2` call per escape costs more than it saves here);
+//! - short runs: a byte step with no branch on the data (random escapes would mispredict), or,
+//!   when the input is nothing but escape pairs, a branchy pair step that the regular pattern
+//!   makes free.
+//!
+//! The encoder uses `memchr2` for long runs and a branch-free step for dense ones.
 
 use super::Specials;
 
-/// A run shorter than this sends the kernel into the dense path.
+/// The bytes the word path tests at once before it looks at single words.
+const BLOCK: usize = 32;
+/// A run shorter than this sends the decoder into the dense byte step.
+const WORD_RUN: usize = 8;
+/// A run at least this long sends the decoder back to `memchr2` for the next one.
+const LONG_RUN: usize = 64;
+/// How many input bytes the decoder's mixed dense step takes before it looks at the density
+/// again: short, so that one close pair in sparse data costs little.
+const DENSE_SPAN: usize = 32;
+/// A run shorter than this sends the encoder into its dense path.
 const SHORT_RUN: usize = 48;
-/// How many input bytes the dense path handles before the kernel reconsiders `memchr2`.
-const DENSE_SPAN: usize = 256;
-/// The dense path hands back to `memchr2` when it met at most this many special bytes in a span.
+/// How many input bytes the encoder's dense path handles before it reconsiders `memchr2`.
+const ENCODE_SPAN: usize = 256;
+/// The encoder's dense path hands back to `memchr2` when it met at most this many special
+/// bytes in a span.
 const SPARSE: usize = 2;
 
 /// The input and output of one kernel call: separate slices, or one buffer decoded in place.
@@ -35,6 +48,11 @@ pub(super) trait Buffers {
     fn load8(&self, at: usize) -> u64;
     /// Writes 8 bytes at `output[at..]` (after the input they come from was read).
     fn store8(&mut self, at: usize, word: u64);
+    /// Copies the ordinary bytes at `input[r..end]` to `output[w..]` in blocks of [`BLOCK`]
+    /// bytes, up to the first special byte. Returns how many it copied and whether it stopped at
+    /// a special byte (if not, fewer than [`BLOCK`] bytes are left before `end`). Needs
+    /// `end - r <= output_len - w`.
+    fn skip_run(&mut self, r: usize, w: usize, end: usize, dle: u64, etx: u64) -> (usize, bool);
 }
 
 /// Separate input and output slices.
@@ -75,6 +93,22 @@ impl Buffers for Split<'_> {
     #[inline(always)]
     fn store8(&mut self, at: usize, word: u64) {
         self.output[at..at + 8].copy_from_slice(&word.to_le_bytes());
+    }
+    #[inline(always)]
+    fn skip_run(&mut self, r: usize, w: usize, end: usize, dle: u64, etx: u64) -> (usize, bool) {
+        let input = &self.input[r..end];
+        let output = &mut self.output[w..w + input.len()];
+        let mut done = 0;
+        for (i, o) in input.as_chunks::<BLOCK>().0.iter().zip(output.as_chunks_mut::<BLOCK>().0) {
+            let special = block_special(i, dle, etx);
+            // The whole block goes out; what follows the special byte is overwritten later.
+            *o = *i;
+            if let Some(at) = special {
+                return (done + at, true);
+            }
+            done += BLOCK;
+        }
+        (done, false)
     }
 }
 
@@ -119,6 +153,24 @@ impl Buffers for InPlace<'_> {
     #[inline(always)]
     fn store8(&mut self, at: usize, word: u64) {
         self.buf[at..at + 8].copy_from_slice(&word.to_le_bytes());
+    }
+    #[inline(always)]
+    fn skip_run(&mut self, r: usize, w: usize, end: usize, dle: u64, etx: u64) -> (usize, bool) {
+        let mut done = 0;
+        while r + done + BLOCK <= end {
+            let mut block = [0u8; BLOCK];
+            block.copy_from_slice(&self.buf[r + done..r + done + BLOCK]);
+            let special = block_special(&block, dle, etx);
+            let len = special.unwrap_or(BLOCK);
+            // Read before written, and `w <= r`: only bytes already read are overwritten.
+            // Past the special byte the buffer still holds unread input: only `len` go out.
+            self.buf[w + done..w + done + len].copy_from_slice(&block[..len]);
+            done += len;
+            if special.is_some() {
+                return (done, true);
+            }
+        }
+        (done, false)
     }
 }
 
@@ -176,7 +228,8 @@ pub(super) fn decode<B: Buffers>(
     let (dle8, etx8) = (splat(dle), splat(etx));
     let n = io.input_len();
     let cap = io.output_len();
-    let mut dense = false;
+    // The length of the last run between special bytes picks the way to find the next one.
+    let mut last_run = usize::MAX;
     loop {
         if r >= n {
             return (r, w, DecodeStop::InputEnd);
@@ -187,69 +240,173 @@ pub(super) fn decode<B: Buffers>(
         // No wire byte yields more than one payload byte, so reading at most `cap - w` bytes
         // can never overflow the output.
         let end = n.min(r + (cap - w));
-        if dense {
-            let stop = end.min(r + DENSE_SPAN);
-            let mut specials = 0;
-            // Whole words without a special byte move at once; a word with one goes through the
-            // branch-free byte step, which keeps a DLE open across bytes in `escaped`.
-            let mut escaped = false;
-            'span: while r < stop {
-                if !escaped && r + 8 <= stop {
-                    let word = io.load8(r);
-                    if !has_special(word, dle8, etx8) {
-                        io.store8(w, word);
-                        r += 8;
-                        w += 8;
-                        continue;
-                    }
-                }
-                let word_end = stop.min(r + 8);
-                while r < word_end {
-                    let b = io.input(r);
-                    let (is_dle, is_etx) = (b == dle, b == etx);
-                    let is_special = is_dle | is_etx;
-                    // Rare cases leave the fast step: an ETX that ends the data, or a DLE pair
-                    // that is not an escape (strict error or lenient pass-through).
-                    if (escaped & !is_special) | (!escaped & is_etx) {
-                        break 'span;
-                    }
-                    // Written always, kept only when `w` advances: no branch on the byte.
-                    io.put(w, b);
-                    w += usize::from(escaped | !is_special);
-                    escaped = !escaped & is_dle;
-                    specials += usize::from(is_special);
-                    r += 1;
-                }
-            }
-            if escaped {
-                // The DLE at `r - 1` is unpaired so far: `special` decides what it is.
-                r -= 1;
-            }
-            if (r < stop || escaped)
-                && let Some(stop) = special(io, dle, etx, lenient, n, &mut r, &mut w)
-            {
+        let start = r;
+        if last_run < WORD_RUN {
+            // The pair step stops by itself at the first ordinary byte; the mixed one looks
+            // again at the density after a short span.
+            let stop = if last_run == 0 { end } else { end.min(r + DENSE_SPAN) };
+            let (read, written, pairs, at_special) = if last_run == 0 {
+                dense_pairs(io, dle, etx, r, w, stop)
+            } else {
+                dense_mixed(io, dle, etx, r, w, stop)
+            };
+            (r, w) = (read, written);
+            let wire = r - start;
+            // Nothing but pairs: the regular pattern suits the branchy step. Otherwise the
+            // average run decides how to go on.
+            last_run = if wire > 0 && pairs * 2 == wire { 0 } else { (wire / (pairs + 1)).max(1) };
+            if at_special && let Some(stop) = special(io, dle, etx, lenient, n, &mut r, &mut w) {
                 return (r, w, stop);
             }
-            dense = specials > SPARSE;
-        } else {
+            continue;
+        }
+        let found = if last_run >= LONG_RUN {
             match io.find_special(r, end, s) {
                 None => {
                     io.copy_run(r, w, end - r);
                     w += end - r;
                     r = end;
+                    false
                 }
                 Some(run) => {
                     io.copy_run(r, w, run);
                     r += run;
                     w += run;
-                    dense = run < SHORT_RUN;
-                    if let Some(stop) = special(io, dle, etx, lenient, n, &mut r, &mut w) {
-                        return (r, w, stop);
-                    }
+                    true
                 }
             }
+        } else {
+            let (run, found) = io.skip_run(r, w, end, dle8, etx8);
+            r += run;
+            w += run;
+            found || {
+                // Fewer than a block left.
+                while r < end && !s.is_special(io.input(r)) {
+                    io.put(w, io.input(r));
+                    r += 1;
+                    w += 1;
+                }
+                r < end
+            }
+        };
+        if !found {
+            last_run = usize::MAX;
+            continue;
+        }
+        last_run = r - start;
+        if let Some(stop) = special(io, dle, etx, lenient, n, &mut r, &mut w) {
+            return (r, w, stop);
         }
     }
+}
+
+/// The dense step for mixed data: one input byte per step with no branch on its value, so
+/// random escapes cost no mispredictions. Stops before `stop`, or at a byte `special` must see:
+/// an ETX that ends the data or a DLE pair that is not an escape (the DLE is then not read).
+/// Returns the new indices, how many escape pairs it decoded, and whether it stopped at a byte
+/// for `special`.
+#[inline(always)]
+fn dense_mixed<B: Buffers>(
+    io: &mut B,
+    dle: u8,
+    etx: u8,
+    mut r: usize,
+    mut w: usize,
+    stop: usize,
+) -> (usize, usize, usize, bool) {
+    let mut escaped = false;
+    let mut specials = 0;
+    while r < stop {
+        let b = io.input(r);
+        let (is_dle, is_etx) = (b == dle, b == etx);
+        let is_special = is_dle | is_etx;
+        if (escaped & !is_special) | (!escaped & is_etx) {
+            break;
+        }
+        // Written always, kept only when `w` advances.
+        io.put(w, b);
+        w += usize::from(escaped | !is_special);
+        specials += usize::from(escaped);
+        escaped = !escaped & is_dle;
+        r += 1;
+    }
+    if escaped {
+        // The DLE at `r - 1` is unpaired so far: hand it to `special`.
+        r -= 1;
+    }
+    (r, w, specials, r < stop)
+}
+
+/// The dense step for data that is all escape pairs: branches, which the regular pattern
+/// makes free, instead of the data dependencies of [`dense_mixed`]. Same contract, except that
+/// it also stops (not at a special byte) at an ordinary byte or one byte before `stop`.
+#[inline(always)]
+fn dense_pairs<B: Buffers>(
+    io: &mut B,
+    dle: u8,
+    etx: u8,
+    mut r: usize,
+    mut w: usize,
+    stop: usize,
+) -> (usize, usize, usize, bool) {
+    let mut pairs = 0;
+    // Restated so the compiler can drop the bounds checks (`stop` is at most this already).
+    let stop = stop.min(io.input_len());
+    while r + 1 < stop {
+        let b = io.input(r);
+        let next = io.input(r + 1);
+        // `|` and `&`, not `||` and `&&`: which special byte follows is random.
+        if (b != dle) | ((next != dle) & (next != etx)) {
+            return (r, w, pairs, (b == dle) | (b == etx));
+        }
+        io.put(w, next);
+        r += 2;
+        w += 1;
+        pairs += 1;
+    }
+    (r, w, pairs, false)
+}
+
+/// The position of the first byte of `block` that equals `dle` or `etx` (splatted words).
+#[inline(always)]
+fn block_special(block: &[u8; BLOCK], dle: u64, etx: u64) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let words = block.as_chunks::<8>().0;
+    // The cheap test first, over the whole block: the "has a zero byte" trick on `word ^ dle`
+    // and `word ^ etx` answers yes or no exactly, though not where.
+    let zero = |v: u64| v.wrapping_sub(LO) & !v;
+    let mut any = 0;
+    for word in words {
+        let word = u64::from_le_bytes(*word);
+        any |= zero(word ^ dle) | zero(word ^ etx);
+    }
+    if any & HI == 0 {
+        return None;
+    }
+    // Only a block that holds a special byte pays for the exact mask.
+    let mut mask = 0u32;
+    for (i, word) in words.iter().enumerate() {
+        let word = u64::from_le_bytes(*word);
+        mask |= u32::from(movemask(special_mask(word, dle, etx))) << (8 * i);
+    }
+    Some(mask.trailing_zeros() as usize)
+}
+
+/// Gathers the high bit of each byte of `mask` (all other bits clear) into one byte, byte `i`
+/// to bit `i`: the multiplication moves each bit to its place with no two products colliding.
+#[inline(always)]
+const fn movemask(mask: u64) -> u8 {
+    ((mask >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+}
+
+/// The high bit of each byte of `word` that equals `dle` or `etx` (each splatted over 8 bytes),
+/// exactly: the carry-free form of the "has a zero byte" test on `word ^ splat`.
+#[inline(always)]
+fn special_mask(word: u64, dle: u64, etx: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let zero = |v: u64| !(((v & LOW7) + LOW7) | v | LOW7);
+    zero(word ^ dle) | zero(word ^ etx)
 }
 
 /// `byte` in all eight bytes of a word.
@@ -278,7 +435,8 @@ fn special<B: Buffers>(
         return Some(DecodeStop::PendingDle);
     }
     let next = io.input(*r + 1);
-    if next == dle || next == etx {
+    // `|`, not `||`: which of the two follows is random, a second branch would mispredict.
+    if (next == dle) | (next == etx) {
         io.put(*w, next);
         *r += 2;
         *w += 1;
@@ -331,7 +489,7 @@ pub(super) fn encode(
         // without checking; a nearly full output goes through the careful path below.
         let room2 = (cap - w) / 2;
         if dense && room2 > 0 {
-            let stop = n.min(r + room2).min(r + DENSE_SPAN);
+            let stop = n.min(r + room2).min(r + ENCODE_SPAN);
             let mut specials = 0;
             while r < stop {
                 if r + 8 <= stop {
