@@ -66,12 +66,24 @@ extern crate alloc;
 extern crate std;
 
 pub mod codec;
+pub mod command;
+pub mod error;
+mod line;
 pub mod response;
+pub mod session;
+mod time;
 
 pub use codec::{
     DLE, ETX, Escaper, InvalidEscape, Mode, Progress, SameSpecials, Specials, Unescaper,
     max_escaped_len,
 };
+pub use command::{Dialect, LinkRequest, Param, Request, TransferType};
+pub use error::{
+    Error, Field, ModemError, ParamError, Phase, Problem, ProtocolError, StartError, WriteError,
+};
+pub use line::MAX_LINE;
+pub use session::{Config, Event, PAYLOAD_CHUNK, Session, Transmit};
+pub use time::Instant;
 
 /// The README's examples run as doctests, so they cannot rot.
 #[cfg(doctest)]

@@ -1,0 +1,480 @@
+//! What the caller asks for, and the AT command lines that carry it.
+//!
+//! This module owns the requests ([`Request`], [`LinkRequest`], [`Param`]), their validation
+//! (PROTOCOL.md section 2: no `"`, CR, LF or other control byte in a string value, length limits,
+//! port range) and their encoding into a script: the fixed-size list of command lines one
+//! operation sends, one at a time. Validation runs on every value before anything is encoded,
+//! so a refused request queues nothing and a file name can never carry a second command.
+
+use core::fmt;
+
+use crate::error::{Field, ParamError, Problem};
+
+/// The longest server name (PROTOCOL.md section 2).
+pub const MAX_SERVER: usize = 120;
+/// The longest user name or password.
+pub const MAX_CREDENTIAL: usize = 64;
+/// The longest remote directory or file name.
+pub const MAX_PATH: usize = 120;
+/// The longest APN, APN user or APN password: not in the manual; as long as a server name
+/// (our choice, like the limits above).
+pub const MAX_APN: usize = 120;
+
+/// How the FTP server transfers the file (`AT#FTPTYPE`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum TransferType {
+    /// `I`: binary, byte for byte. The default.
+    #[default]
+    Binary,
+    /// `A`: ASCII. The stack clears bit 7 of every byte: it corrupts binary data.
+    Ascii,
+}
+
+/// A download (`AT#FTPGET`) or upload (`AT#FTPPUT`): the server, the login and the remote file.
+///
+/// Its `Debug` output never shows the password.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// Dotted IPv4 address or host name, at most 120 bytes.
+    pub server: &'a str,
+    /// TCP control port, 1..=65535.
+    pub port: u16,
+    /// Login name, at most 64 bytes.
+    pub user: &'a str,
+    /// Password, at most 64 bytes. Never logged.
+    pub password: &'a str,
+    /// Remote directory, at most 120 bytes; may be empty.
+    pub dir: &'a str,
+    /// Remote file name, at most 120 bytes.
+    pub file: &'a str,
+    /// Binary or ASCII; sent with every transfer.
+    pub kind: TransferType,
+    /// A raw `AT#FTPMODE` value, sent only when set: the manual lists the parameter but not
+    /// its values.
+    pub mode: Option<u8>,
+}
+
+impl<'a> Request<'a> {
+    /// A binary transfer of `file` in `dir` on `server`, port 21, logging in as `user`.
+    pub const fn new(
+        server: &'a str,
+        user: &'a str,
+        password: &'a str,
+        dir: &'a str,
+        file: &'a str,
+    ) -> Self {
+        Request {
+            server,
+            port: 21,
+            user,
+            password,
+            dir,
+            file,
+            kind: TransferType::Binary,
+            mode: None,
+        }
+    }
+}
+
+impl fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("server", &self.server)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &Redacted)
+            .field("dir", &self.dir)
+            .field("file", &self.file)
+            .field("kind", &self.kind)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+/// Bringing the GPRS link up: `AT#GPRSMODE=1`, the APN and its login, `AT#CONNECTIONSTART`.
+///
+/// Its `Debug` output never shows the password.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct LinkRequest<'a> {
+    /// The access point name.
+    pub apn: &'a str,
+    /// The APN login name; may be empty.
+    pub user: &'a str,
+    /// The APN password; may be empty. Never logged.
+    pub password: &'a str,
+}
+
+impl fmt::Debug for LinkRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LinkRequest")
+            .field("apn", &self.apn)
+            .field("user", &self.user)
+            .field("password", &Redacted)
+            .finish()
+    }
+}
+
+/// Stands in for a secret in `Debug` output.
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+/// A parameter that can be read back. The passwords cannot: reading them would put them in an
+/// event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Param {
+    /// `FTPSERV`.
+    Server,
+    /// `FTPPORT`.
+    Port,
+    /// `FTPUN`.
+    User,
+    /// `FTPGETPATH`.
+    GetPath,
+    /// `FTPGETFILENAME`.
+    GetFileName,
+    /// `FTPPUTPATH`.
+    PutPath,
+    /// `FTPPUTFILENAME`.
+    PutFileName,
+    /// `FTPTYPE`.
+    Type,
+    /// `FTPMODE`.
+    Mode,
+    /// `FTPFILESIZE` (read only; meaning unconfirmed by the manual).
+    FileSize,
+    /// `APNSERV`.
+    Apn,
+    /// `APNUN`.
+    ApnUser,
+    /// `GPRSMODE`.
+    GprsMode,
+}
+
+impl Param {
+    /// The parameter's name as the modem spells it, without the `#`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Param::Server => "FTPSERV",
+            Param::Port => "FTPPORT",
+            Param::User => "FTPUN",
+            Param::GetPath => "FTPGETPATH",
+            Param::GetFileName => "FTPGETFILENAME",
+            Param::PutPath => "FTPPUTPATH",
+            Param::PutFileName => "FTPPUTFILENAME",
+            Param::Type => "FTPTYPE",
+            Param::Mode => "FTPMODE",
+            Param::FileSize => "FTPFILESIZE",
+            Param::Apn => "APNSERV",
+            Param::ApnUser => "APNUN",
+            Param::GprsMode => "GPRSMODE",
+        }
+    }
+}
+
+/// How to ask for a parameter's value: the two manuals disagree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// `AT#FTPSERV?` (S000457K, "Universal IP"). The default.
+    #[default]
+    Query,
+    /// `AT#FTPSERV` without `?` (S000333D).
+    Legacy,
+}
+
+/// What a command line waits for, which picks its deadline and how its answer is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// A parameter command: `OK` or an error.
+    Set,
+    /// `AT#FTPGET`: `Ok_Info_DataBegin`, data, then the final result.
+    Get,
+    /// `AT#FTPPUT`: `Ok_Info_WaitingForData`, data from the host, then the final result.
+    Put,
+    /// `AT#CONNECTIONSTART`: the address line, then `Ok_Info_GprsActivation`.
+    Connect,
+    /// A parameter read: `#NAME: value`, then `OK`.
+    Read(Param),
+}
+
+/// The most commands one operation sends.
+const MAX_COMMANDS: usize = 10;
+/// Room for the longest script (a transfer with every value at its limit is about 700 bytes).
+const SCRIPT_BYTES: usize = 1024;
+
+/// The command lines of one operation, encoded and validated, sent one at a time.
+#[derive(Clone)]
+pub(crate) struct Script {
+    buf: [u8; SCRIPT_BYTES],
+    len: usize,
+    /// End offset and step of each command.
+    commands: [(u16, Step); MAX_COMMANDS],
+    count: usize,
+    /// The value of the one secret (a password) in `buf`, to redact in logs.
+    secret: Option<(u16, u16)>,
+}
+
+impl fmt::Debug for Script {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Script").field("commands", &self.count).finish_non_exhaustive()
+    }
+}
+
+/// One command line of a [`Script`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Line {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) step: Step,
+}
+
+impl Script {
+    fn new() -> Self {
+        Script {
+            buf: [0; SCRIPT_BYTES],
+            len: 0,
+            commands: [(0, Step::Set); MAX_COMMANDS],
+            count: 0,
+            secret: None,
+        }
+    }
+
+    /// The script of a download (`put == false`) or upload.
+    pub(crate) fn transfer(req: &Request<'_>, put: bool) -> Result<Self, ParamError> {
+        check(Field::Server, req.server, MAX_SERVER, false)?;
+        if req.port == 0 {
+            return Err(ParamError { field: Field::Port, problem: Problem::PortZero });
+        }
+        check(Field::User, req.user, MAX_CREDENTIAL, true)?;
+        check(Field::Password, req.password, MAX_CREDENTIAL, true)?;
+        check(Field::Dir, req.dir, MAX_PATH, true)?;
+        check(Field::File, req.file, MAX_PATH, false)?;
+        let (path, name, go, step) = if put {
+            ("FTPPUTPATH", "FTPPUTFILENAME", "FTPPUT", Step::Put)
+        } else {
+            ("FTPGETPATH", "FTPGETFILENAME", "FTPGET", Step::Get)
+        };
+        let mut s = Script::new();
+        s.quoted("FTPSERV", req.server, false);
+        s.command(&[b"AT#FTPPORT=", Digits::of(req.port).as_bytes()], Step::Set);
+        s.quoted("FTPUN", req.user, false);
+        s.quoted("FTPPW", req.password, true);
+        s.quoted(path, req.dir, false);
+        s.quoted(name, req.file, false);
+        let kind: &[u8] = match req.kind {
+            TransferType::Binary => b"I",
+            TransferType::Ascii => b"A",
+        };
+        s.command(&[b"AT#FTPTYPE=", kind], Step::Set);
+        if let Some(mode) = req.mode {
+            s.command(&[b"AT#FTPMODE=", Digits::of(mode.into()).as_bytes()], Step::Set);
+        }
+        s.command(&[b"AT#", go.as_bytes()], step);
+        Ok(s)
+    }
+
+    /// The script that brings the GPRS link up.
+    pub(crate) fn link(req: &LinkRequest<'_>) -> Result<Self, ParamError> {
+        check(Field::Apn, req.apn, MAX_APN, false)?;
+        check(Field::ApnUser, req.user, MAX_APN, true)?;
+        check(Field::ApnPassword, req.password, MAX_APN, true)?;
+        let mut s = Script::new();
+        s.command(&[b"AT#GPRSMODE=1"], Step::Set);
+        s.quoted("APNSERV", req.apn, false);
+        s.quoted("APNUN", req.user, false);
+        s.quoted("APNPW", req.password, true);
+        s.command(&[b"AT#CONNECTIONSTART"], Step::Connect);
+        Ok(s)
+    }
+
+    /// The script that reads one parameter back.
+    pub(crate) fn read(param: Param, dialect: Dialect) -> Self {
+        let mut s = Script::new();
+        let query: &[u8] = match dialect {
+            Dialect::Query => b"?",
+            Dialect::Legacy => b"",
+        };
+        s.command(&[b"AT#", param.name().as_bytes(), query], Step::Read(param));
+        s
+    }
+
+    /// `AT#<name>="<value>"`; `value` was checked.
+    fn quoted(&mut self, name: &str, value: &str, secret: bool) {
+        let start = self.len + 3 + name.len() + 2;
+        self.command(&[b"AT#", name.as_bytes(), b"=\"", value.as_bytes(), b"\""], Step::Set);
+        if secret {
+            // Both ends fit in u16: the buffer is 1024 bytes.
+            self.secret = Some((start as u16, (start + value.len()) as u16));
+        }
+    }
+
+    /// Appends one command line from `parts` and a CR. The limits keep every script far below
+    /// the buffer size, so this cannot run out of room.
+    fn command(&mut self, parts: &[&[u8]], step: Step) {
+        for part in parts.iter().chain([&&b"\r"[..]]) {
+            let end = self.len + part.len();
+            if let Some(room) = self.buf.get_mut(self.len..end) {
+                room.copy_from_slice(part);
+                self.len = end;
+            }
+        }
+        if let Some(slot) = self.commands.get_mut(self.count) {
+            *slot = (self.len as u16, step);
+            self.count += 1;
+        }
+    }
+
+    /// The `i`th command line, CR included.
+    pub(crate) fn line(&self, i: usize) -> Option<Line> {
+        if i >= self.count {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { usize::from(self.commands[i - 1].0) };
+        let (end, step) = self.commands[i];
+        Some(Line { start, end: end.into(), step })
+    }
+
+    /// The bytes of `line`.
+    pub(crate) fn bytes(&self, line: Line) -> &[u8] {
+        &self.buf[line.start..line.end]
+    }
+
+    /// Where the secret value lies within `line`, relative to its start.
+    pub(crate) fn secret_in(&self, line: Line) -> Option<(usize, usize)> {
+        let (start, end) = self.secret?;
+        let (start, end) = (usize::from(start), usize::from(end));
+        (start >= line.start && end <= line.end).then(|| (start - line.start, end - line.start))
+    }
+}
+
+/// Refuses what PROTOCOL.md section 2 forbids in a string value.
+fn check(field: Field, value: &str, max: usize, may_be_empty: bool) -> Result<(), ParamError> {
+    let problem = if value.is_empty() && !may_be_empty {
+        Problem::Empty
+    } else if value.len() > max {
+        Problem::TooLong { max }
+    } else if let Some(at) = value.bytes().position(|b| b == b'"' || b < 0x20 || b == 0x7f) {
+        Problem::Forbidden { at }
+    } else {
+        return Ok(());
+    };
+    Err(ParamError { field, problem })
+}
+
+/// A number in decimal, without allocation.
+struct Digits {
+    buf: [u8; 5],
+    start: usize,
+}
+
+impl Digits {
+    fn of(mut n: u16) -> Self {
+        let mut d = Digits { buf: [b'0'; 5], start: 5 };
+        loop {
+            d.start -= 1;
+            d.buf[d.start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                return d;
+            }
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(s: &Script) -> ([u8; SCRIPT_BYTES], usize) {
+        let mut out = [0; SCRIPT_BYTES];
+        let mut n = 0;
+        let mut i = 0;
+        while let Some(line) = s.line(i) {
+            let b = s.bytes(line);
+            out[n..n + b.len()].copy_from_slice(b);
+            n += b.len();
+            i += 1;
+        }
+        (out, n)
+    }
+
+    #[test]
+    fn a_download_is_encoded_in_order() {
+        let mut req = Request::new("ftp.example.com", "bob", "s3cret", "/pub", "a.bin");
+        req.port = 2121;
+        req.mode = Some(1);
+        let s = Script::transfer(&req, false).unwrap();
+        let (out, n) = lines(&s);
+        assert_eq!(
+            &out[..n],
+            b"AT#FTPSERV=\"ftp.example.com\"\rAT#FTPPORT=2121\rAT#FTPUN=\"bob\"\r\
+              AT#FTPPW=\"s3cret\"\rAT#FTPGETPATH=\"/pub\"\rAT#FTPGETFILENAME=\"a.bin\"\r\
+              AT#FTPTYPE=I\rAT#FTPMODE=1\rAT#FTPGET\r"
+        );
+        let pw = s.line(3).unwrap();
+        let (a, b) = s.secret_in(pw).unwrap();
+        assert_eq!(&s.bytes(pw)[a..b], b"s3cret");
+        assert_eq!(s.secret_in(s.line(2).unwrap()), None);
+    }
+
+    #[test]
+    fn values_that_could_inject_a_command_are_refused() {
+        let bad = ["a\"b", "a\rAT#FTPPW", "a\nb", "\0", "x\x7f", "\x1b"];
+        for v in bad {
+            let req = Request::new("h", "u", "p", "", v);
+            let err = Script::transfer(&req, true).unwrap_err();
+            assert_eq!(err.field, Field::File, "{v:?}");
+            assert!(matches!(err.problem, Problem::Forbidden { .. }), "{v:?}");
+        }
+        let long = [b'a'; 121];
+        let long = core::str::from_utf8(&long).unwrap();
+        let err = Script::transfer(&Request::new(long, "u", "p", "", "f"), false).unwrap_err();
+        assert_eq!(
+            err,
+            ParamError { field: Field::Server, problem: Problem::TooLong { max: 120 } }
+        );
+        let mut req = Request::new("h", "u", "p", "", "f");
+        req.port = 0;
+        assert_eq!(Script::transfer(&req, false).unwrap_err().problem, Problem::PortZero);
+        let err = Script::link(&LinkRequest { apn: "", user: "", password: "" }).unwrap_err();
+        assert_eq!(err, ParamError { field: Field::Apn, problem: Problem::Empty });
+    }
+
+    #[test]
+    fn the_longest_script_fits() {
+        let max = [b'x'; 120];
+        let max = core::str::from_utf8(&max).unwrap();
+        let cred = &max[..64];
+        let mut req = Request::new(max, cred, cred, max, max);
+        req.port = 65535;
+        req.mode = Some(255);
+        let s = Script::transfer(&req, true).unwrap();
+        let (out, n) = lines(&s);
+        assert!(out[..n].ends_with(b"AT#FTPMODE=255\rAT#FTPPUT\r"));
+        assert_eq!(s.count, 9);
+    }
+
+    #[test]
+    fn reads_in_both_dialects() {
+        let s = Script::read(Param::Server, Dialect::Query);
+        assert_eq!(s.bytes(s.line(0).unwrap()), b"AT#FTPSERV?\r");
+        let s = Script::read(Param::FileSize, Dialect::Legacy);
+        assert_eq!(s.bytes(s.line(0).unwrap()), b"AT#FTPFILESIZE\r");
+    }
+
+    #[test]
+    fn debug_hides_passwords() {
+        let req = Request::new("h", "u", "hunter2", "", "f");
+        assert!(!std::format!("{req:?}").contains("hunter2"));
+        let link = LinkRequest { apn: "a", user: "u", password: "hunter2" };
+        assert!(!std::format!("{link:?}").contains("hunter2"));
+    }
+}

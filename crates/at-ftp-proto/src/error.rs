@@ -1,0 +1,223 @@
+//! The errors of the session: what ends an operation ([`Error`]) and the small enums for the
+//! misuse of one call ([`StartError`], [`WriteError`], [`ParamError`]).
+//!
+//! None of them ever holds a password: a refused password is reported by its field and the
+//! offending byte's position, never by its text.
+
+use core::fmt;
+
+/// What ended an operation. Reported in `Event::Failed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The modem answered with a failure.
+    #[error("the modem reported a failure: {0}")]
+    Modem(ModemError),
+    /// A deadline of PROTOCOL.md section 7 passed.
+    #[error("timed out {0}")]
+    Timeout(Phase),
+    /// The answer to a parameter read was longer than the line limit.
+    #[error("a response line was longer than the line limit")]
+    LineTooLong,
+    /// The modem broke the protocol.
+    #[error("protocol violation: {0}")]
+    Protocol(ProtocolError),
+    /// The caller aborted the operation.
+    #[error("aborted")]
+    Aborted,
+}
+
+/// A failure result from the modem, with its raw code kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ModemError {
+    /// `ERROR` (V0 `4`): failure without a code.
+    Error,
+    /// `#CME ERROR: <n>`: a failure of the IP stack.
+    Cme(u32),
+    /// `+CME ERROR: <n>`: a failure reported by the GSM layer.
+    PlusCme(u32),
+    /// `NO CARRIER` (V0 `3`).
+    NoCarrier,
+}
+
+impl ModemError {
+    /// The meaning of a `#CME ERROR` code of this stack (PROTOCOL.md section 6), if it is known.
+    pub const fn meaning(code: u32) -> Option<&'static str> {
+        Some(match code {
+            34817 => "unknown command",
+            34819 => "syntax error",
+            34824 => "EEPROM write failed",
+            34881 => "command too long",
+            34882 => "bad argument value",
+            35840 => "link already up",
+            35841 => "GPRS session lost",
+            35862 => "timeout: no activity on the network connection",
+            35865 => "not attached to the network",
+            35866 => "invalid event during activation",
+            35867 => "physical layer connection not active",
+            35868 => "GPRS activation aborted (check the APN)",
+            37123 => "a service is running: parameter cannot be set now",
+            37966 => "TCP session closed by the peer",
+            38016 => "TCP session could not be opened",
+            38027 => "DNS: the server name could not be resolved",
+            49155 => "GPRS session request failed",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ModemError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ModemError::Error => f.write_str("ERROR"),
+            ModemError::NoCarrier => f.write_str("NO CARRIER"),
+            ModemError::PlusCme(n) => write!(f, "+CME ERROR: {n}"),
+            ModemError::Cme(n) => match ModemError::meaning(n) {
+                Some(meaning) => write!(f, "#CME ERROR: {n} ({meaning})"),
+                None => write!(f, "#CME ERROR: {n} (unknown code)"),
+            },
+        }
+    }
+}
+
+/// The phase whose deadline passed (PROTOCOL.md section 7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// A parameter command waiting for its final result.
+    Command,
+    /// `AT#CONNECTIONSTART` waiting for its result.
+    Link,
+    /// `AT#FTPGET`/`AT#FTPPUT` waiting for the modem to start the data phase.
+    Start,
+    /// Silence inside the data phase.
+    Data,
+    /// From the end of the data to the final result.
+    Result,
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::Command => "waiting for the result of a command",
+            Phase::Link => "waiting for the link to come up",
+            Phase::Start => "waiting for the transfer to start",
+            Phase::Data => "waiting for data",
+            Phase::Result => "waiting for the final result after the data",
+        })
+    }
+}
+
+/// A way the modem broke the protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// A DLE followed by a byte that is neither DLE nor ETX, in strict mode.
+    #[error("DLE followed by {byte:#04x} at offset {offset} of the data")]
+    InvalidEscape {
+        /// The offset of the DLE in the stuffed data.
+        offset: u64,
+        /// The byte after it.
+        byte: u8,
+    },
+    /// A result that cannot answer the command in flight (such as `Ok_Info_WaitingForData`
+    /// to `AT#FTPGET`, or a final `OK` before the data began).
+    #[error("a result that does not answer the command in flight")]
+    UnexpectedResult,
+    /// A parameter read ended with `OK` but no `#NAME: value` line came.
+    #[error("the parameter read ended without a value")]
+    MissingValue,
+}
+
+/// Why an operation could not start. Nothing was queued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    /// Another operation is in flight (or its data is still being drained after an abort).
+    #[error("another operation is in flight")]
+    Busy,
+    /// A parameter was refused.
+    #[error("{0}")]
+    Param(#[from] ParamError),
+}
+
+/// Why `Session::write_payload` or `Session::finish_payload` refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    /// No upload is waiting for data: none started, or the modem has not sent
+    /// `Ok_Info_WaitingForData` yet, or the upload ended.
+    #[error("no upload is waiting for data")]
+    NotReady,
+    /// `finish_payload` was already called.
+    #[error("the upload is already finished")]
+    Finished,
+}
+
+/// A parameter refused before anything was sent: a value the AT dialect cannot carry safely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct ParamError {
+    /// The parameter.
+    pub field: Field,
+    /// What is wrong with its value.
+    pub problem: Problem,
+}
+
+/// A parameter of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// `FTPSERV`.
+    Server,
+    /// `FTPPORT`.
+    Port,
+    /// `FTPUN`.
+    User,
+    /// `FTPPW`.
+    Password,
+    /// `FTPGETPATH` / `FTPPUTPATH`.
+    Dir,
+    /// `FTPGETFILENAME` / `FTPPUTFILENAME`.
+    File,
+    /// `APNSERV`.
+    Apn,
+    /// `APNUN`.
+    ApnUser,
+    /// `APNPW`.
+    ApnPassword,
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Field::Server => "server",
+            Field::Port => "port",
+            Field::User => "user",
+            Field::Password => "password",
+            Field::Dir => "remote directory",
+            Field::File => "remote file name",
+            Field::Apn => "APN",
+            Field::ApnUser => "APN user",
+            Field::ApnPassword => "APN password",
+        })
+    }
+}
+
+/// What is wrong with a parameter value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum Problem {
+    /// The value may not be empty.
+    #[error("may not be empty")]
+    Empty,
+    /// The value is longer than the limit of PROTOCOL.md section 2.
+    #[error("longer than {max} bytes")]
+    TooLong {
+        /// The limit.
+        max: usize,
+    },
+    /// The value holds `"` or a control byte, which could end the command and start another.
+    /// The byte itself is not reported: it may be part of a password.
+    #[error("holds a quote or a control byte at offset {at}")]
+    Forbidden {
+        /// Its offset in the value.
+        at: usize,
+    },
+    /// Port 0.
+    #[error("must be 1..=65535")]
+    PortZero,
+}

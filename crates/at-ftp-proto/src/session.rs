@@ -1,0 +1,793 @@
+//! The session engine: the deterministic state machine that drives one modem through link
+//! bring-up, parameter reads, downloads and uploads (PROTOCOL.md sections 1 to 7).
+//!
+//! This module owns the order of commands, the reading of their answers, the switch into and
+//! out of data mode, the deadlines, and the events. It does no I/O and reads no clock: see the
+//! crate documentation for the run loop that connects it to a port.
+
+use core::fmt;
+use core::net::Ipv4Addr;
+use core::time::Duration;
+
+use crate::codec::{Escaper, Mode, Specials, Unescaper};
+use crate::command::{Dialect, Line, LinkRequest, Param, Request, Script, Step};
+use crate::error::{Error, ModemError, Phase, ProtocolError, StartError, WriteError};
+use crate::line::{Frame, Framer, MAX_LINE};
+use crate::response::{self, Response, Value};
+use crate::time::Instant;
+
+/// The most decoded payload the session holds: one `Event::Payload` at most this long.
+pub const PAYLOAD_CHUNK: usize = 2048;
+/// The room for stuffed upload bytes waiting for `poll_transmit`.
+const UPLOAD_BUFFER: usize = 2 * PAYLOAD_CHUNK;
+/// The most bytes `Escaper::finish` writes: a special byte whose DLE went out alone, and ETX.
+const TERMINATOR_ROOM: usize = 2;
+/// The most events waiting for `poll_event`. `handle_input` stops as soon as one is queued,
+/// and no single step queues more than this.
+const MAX_EVENTS: usize = 4;
+
+/// The session's settings. Every default is PROTOCOL.md's, where the manual is silent our choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// A parameter command until its final result. Default 5 s.
+    pub command_timeout: Duration,
+    /// `AT#CONNECTIONSTART` until its result. Default 120 s.
+    pub link_timeout: Duration,
+    /// `AT#FTPGET`/`AT#FTPPUT` until the data phase starts (DNS, connect, login). Default 120 s.
+    pub start_timeout: Duration,
+    /// Silence inside the download data phase. Default 60 s.
+    pub data_timeout: Duration,
+    /// From the end of the data to the final result. Default 30 s.
+    pub result_timeout: Duration,
+    /// The longest response line; longer ones are reported and discarded. At most
+    /// [`MAX_LINE`] (512), default 256.
+    pub max_line_len: usize,
+    /// What a DLE followed by an ordinary byte means in download data. Default strict: an error.
+    pub escape_mode: Mode,
+    /// The two special bytes of the stuffing. Default DLE 0x10, ETX 0x03.
+    pub specials: Specials,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            command_timeout: Duration::from_secs(5),
+            link_timeout: Duration::from_secs(120),
+            start_timeout: Duration::from_secs(120),
+            data_timeout: Duration::from_secs(60),
+            result_timeout: Duration::from_secs(30),
+            max_line_len: 256,
+            escape_mode: Mode::Strict,
+            specials: Specials::DEFAULT,
+        }
+    }
+}
+
+/// Something the session reports. Drained with [`Session::poll_event`].
+///
+/// Every operation ends with exactly one of [`Complete`](Event::Complete),
+/// [`LinkUp`](Event::LinkUp), [`ParamRead`](Event::ParamRead) or [`Failed`](Event::Failed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// The link came up (end of [`Session::start_link`]). `address` is the IP address the
+    /// modem reported, if it did (not when the link was already up: `#CME ERROR: 35840`).
+    LinkUp {
+        /// The assigned address.
+        address: Option<Ipv4Addr>,
+    },
+    /// The modem sent `Ok_Info_DataBegin`: download data follows.
+    DataBegin,
+    /// The modem sent `Ok_Info_WaitingForData`: feed the file with
+    /// [`Session::write_payload`], then call [`Session::finish_payload`].
+    ReadyForData,
+    /// Decoded download data, in order. Provisional until [`Event::Complete`]: a transfer
+    /// can still fail after its data.
+    Payload(&'a [u8]),
+    /// The payload bytes received so far in this download.
+    Progress {
+        /// The count.
+        bytes: u64,
+    },
+    /// The transfer succeeded: the modem said `OK` after the data.
+    Complete {
+        /// Payload bytes received (download) or accepted (upload).
+        bytes: u64,
+    },
+    /// The operation failed.
+    Failed {
+        /// Why.
+        error: Error,
+        /// Payload bytes received or accepted before it failed.
+        bytes: u64,
+    },
+    /// A line that answers no command: an unsolicited result code, such as `RING`.
+    Unsolicited(&'a [u8]),
+    /// The value of a parameter read (end of [`Session::read_param`]): the text after
+    /// `#NAME: `, without the quotes if it had them.
+    ParamRead {
+        /// The parameter.
+        param: Param,
+        /// Its value.
+        value: &'a [u8],
+    },
+    /// A response line was longer than [`Config::max_line_len`]; it was discarded.
+    LineTooLong,
+}
+
+/// Bytes to write to the modem, from [`Session::poll_transmit`].
+///
+/// Its `Debug` and `Display` show the bytes with any password replaced by `***`, so they can be
+/// logged; [`bytes`](Transmit::bytes) gives the real ones for the port.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Transmit<'a> {
+    bytes: &'a [u8],
+    secret: Option<(usize, usize)>,
+}
+
+impl<'a> Transmit<'a> {
+    /// The bytes to write, all of them, in order.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Whether these are command bytes (as opposed to upload data).
+    pub fn is_command(&self) -> bool {
+        self.bytes.starts_with(b"AT")
+    }
+}
+
+impl fmt::Display for Transmit<'_> {
+    /// Printable bytes as text, others as `\xNN`, a secret as `***`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let printable = |f: &mut fmt::Formatter<'_>, bytes: &[u8]| {
+            bytes.iter().try_for_each(|&b| {
+                if b.is_ascii_graphic() || b == b' ' {
+                    write!(f, "{}", b as char)
+                } else {
+                    write!(f, "\\x{b:02x}")
+                }
+            })
+        };
+        match self.secret {
+            Some((a, b)) => {
+                printable(f, &self.bytes[..a])?;
+                f.write_str("***")?;
+                printable(f, &self.bytes[b..])
+            }
+            None => printable(f, self.bytes),
+        }
+    }
+}
+
+impl fmt::Debug for Transmit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Transmit(\"{self}\")")
+    }
+}
+
+/// The byte stream the modem is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stream {
+    /// Command mode: response lines.
+    Lines,
+    /// Download data. `skip_lf`: the LF of the `Ok_Info_DataBegin\r\n` line end may come first.
+    Data { skip_lf: bool },
+}
+
+/// What the operation in flight waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wait {
+    /// The answer to the command line `line`.
+    Answer(Line),
+    /// The host's upload data (no deadline: the host is the one to act).
+    Upload,
+    /// The final result after the data.
+    Result,
+}
+
+/// The operation in flight.
+#[derive(Debug)]
+struct Op {
+    script: Script,
+    /// The next command line to send.
+    next: usize,
+    wait: Wait,
+    deadline: Option<Instant>,
+    /// A command line waiting for `poll_transmit`.
+    send: Option<Line>,
+    /// Payload bytes received or accepted.
+    bytes: u64,
+    /// The failure is reported; the session only waits for the modem to be back in command
+    /// mode (after an abort, a timeout-free protocol error).
+    failed: bool,
+    address: Option<Ipv4Addr>,
+    /// A parameter read got its value (its length is in `value_len`).
+    have_value: bool,
+    /// A line was too long while a parameter read waited: it may have been the value.
+    overlong: bool,
+}
+
+/// A response line, classified against the operation in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Answer {
+    Ok,
+    Fail(ModemError),
+    DataBegin {
+        numeric: bool,
+    },
+    WaitingForData,
+    LinkUp,
+    Address(Ipv4Addr),
+    /// The value a parameter read waits for (copied into `Session::value`).
+    Value,
+    Other,
+}
+
+/// An event waiting in the queue; the borrowed ones point into the session's buffers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pending {
+    LinkUp(Option<Ipv4Addr>),
+    DataBegin,
+    ReadyForData,
+    Payload,
+    Progress(u64),
+    Complete(u64),
+    Failed(Error, u64),
+    Unsolicited,
+    ParamRead(Param),
+    LineTooLong,
+}
+
+/// The sans-IO session: give it bytes and time, take bytes, events and deadlines.
+///
+/// See the crate documentation for the run loop and the order in which to drain it.
+pub struct Session {
+    config: Config,
+    framer: Framer,
+    stream: Stream,
+    unescaper: Unescaper,
+    escaper: Escaper,
+    op: Option<Op>,
+    events: [Option<Pending>; MAX_EVENTS],
+    event_count: usize,
+    payload: [u8; PAYLOAD_CHUNK],
+    payload_len: usize,
+    upload: [u8; UPLOAD_BUFFER],
+    upload_len: usize,
+    /// `upload[..upload_sent]` was handed out by `poll_transmit`.
+    upload_sent: usize,
+    /// The upload's terminator is in `upload` (or sent).
+    upload_finished: bool,
+    value: [u8; MAX_LINE],
+    value_len: usize,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("stream", &self.stream)
+            .field("op", &self.op)
+            .field("events", &self.event_count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new(Config::default())
+    }
+}
+
+impl Session {
+    /// A session with no operation in flight, the modem assumed in command mode.
+    pub fn new(config: Config) -> Self {
+        Session {
+            config,
+            framer: Framer::new(config.max_line_len, config.specials.etx()),
+            stream: Stream::Lines,
+            unescaper: Unescaper::with(config.specials, config.escape_mode),
+            escaper: Escaper::with(config.specials),
+            op: None,
+            events: [None; MAX_EVENTS],
+            event_count: 0,
+            payload: [0; PAYLOAD_CHUNK],
+            payload_len: 0,
+            upload: [0; UPLOAD_BUFFER],
+            upload_len: 0,
+            upload_sent: 0,
+            upload_finished: false,
+            value: [0; MAX_LINE],
+            value_len: 0,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Whether an operation is in flight (including the draining after a failure).
+    pub fn is_busy(&self) -> bool {
+        self.op.is_some()
+    }
+
+    /// Starts a download: sets the parameters, then `AT#FTPGET`. Payload arrives as
+    /// [`Event::Payload`]; the end is [`Event::Complete`] or [`Event::Failed`].
+    pub fn start_get(&mut self, now: Instant, req: &Request<'_>) -> Result<(), StartError> {
+        self.idle()?;
+        self.start(now, Script::transfer(req, false)?);
+        Ok(())
+    }
+
+    /// Starts an upload: sets the parameters, then `AT#FTPPUT`. After [`Event::ReadyForData`],
+    /// feed the file with [`write_payload`](Self::write_payload) and end it with
+    /// [`finish_payload`](Self::finish_payload).
+    pub fn start_put(&mut self, now: Instant, req: &Request<'_>) -> Result<(), StartError> {
+        self.idle()?;
+        self.start(now, Script::transfer(req, true)?);
+        Ok(())
+    }
+
+    /// Brings the GPRS link up; ends with [`Event::LinkUp`] (also when it was up already).
+    pub fn start_link(&mut self, now: Instant, req: &LinkRequest<'_>) -> Result<(), StartError> {
+        self.idle()?;
+        self.start(now, Script::link(req)?);
+        Ok(())
+    }
+
+    /// Reads a parameter back; ends with [`Event::ParamRead`].
+    pub fn read_param(
+        &mut self,
+        now: Instant,
+        param: Param,
+        dialect: Dialect,
+    ) -> Result<(), StartError> {
+        self.idle()?;
+        self.start(now, Script::read(param, dialect));
+        Ok(())
+    }
+
+    /// Aborts the operation in flight: reports [`Error::Aborted`] at once. The session stays
+    /// busy until the modem is back in command mode: a command already sent still gets its
+    /// answer, download data is read and dropped up to its end, and an upload is ended with
+    /// its terminator (the server keeps the part sent so far). Returns whether there was an
+    /// operation to abort.
+    pub fn abort(&mut self, now: Instant) -> bool {
+        let Some(op) = &mut self.op else { return false };
+        if op.failed {
+            return true;
+        }
+        // Commands not yet sent are never sent.
+        op.next = usize::MAX;
+        if op.send.take().is_some() {
+            // Nothing of this operation reached the modem since its last answer.
+            let bytes = op.bytes;
+            self.op = None;
+            self.push(Pending::Failed(Error::Aborted, bytes));
+            return true;
+        }
+        if op.wait == Wait::Upload {
+            self.end_upload(now);
+        }
+        self.fail(Error::Aborted);
+        true
+    }
+
+    /// Takes the bytes the modem sent: whatever the port returned, in any chunks. Returns how
+    /// many it consumed: it stops early as soon as an event is queued, so that the caller
+    /// drains events (and payload) before giving it more. Give the rest again after draining.
+    /// While events are waiting it consumes nothing.
+    pub fn handle_input(&mut self, now: Instant, input: &[u8]) -> usize {
+        let mut used = 0;
+        while used < input.len() && self.event_count == 0 {
+            let rest = &input[used..];
+            used += match self.stream {
+                Stream::Lines => self.lines(now, rest),
+                Stream::Data { skip_lf } => self.data(now, rest, skip_lf),
+            };
+        }
+        used
+    }
+
+    /// Tells the session the time is `now`: a deadline that has passed fails its operation
+    /// with [`Error::Timeout`].
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let Some(op) = &self.op else { return };
+        let Some(deadline) = op.deadline else { return };
+        if now < deadline {
+            return;
+        }
+        let phase = match (op.wait, self.stream) {
+            (_, Stream::Data { .. }) => Phase::Data,
+            (Wait::Result, _) => Phase::Result,
+            (Wait::Answer(line), _) => match line.step {
+                Step::Set | Step::Read(_) => Phase::Command,
+                Step::Get | Step::Put => Phase::Start,
+                Step::Connect => Phase::Link,
+            },
+            (Wait::Upload, _) => Phase::Data,
+        };
+        let (failed, bytes) = (op.failed, op.bytes);
+        // The modem's state is unknown now: start over in command mode.
+        self.op = None;
+        self.stream = Stream::Lines;
+        self.unescaper.reset();
+        self.reset_upload();
+        if !failed {
+            self.push(Pending::Failed(Error::Timeout(phase), bytes));
+        }
+    }
+
+    /// The next deadline: call [`handle_timeout`](Self::handle_timeout) when it passes.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.op.as_ref().and_then(|op| op.deadline)
+    }
+
+    /// The next bytes to write to the modem. Write all of them before the next call.
+    pub fn poll_transmit(&mut self) -> Option<Transmit<'_>> {
+        if let Some(op) = &mut self.op
+            && let Some(line) = op.send.take()
+        {
+            let secret = op.script.secret_in(line);
+            return Some(Transmit { bytes: op.script.bytes(line), secret });
+        }
+        if self.upload_sent < self.upload_len {
+            let from = self.upload_sent;
+            self.upload_sent = self.upload_len;
+            return Some(Transmit { bytes: &self.upload[from..self.upload_len], secret: None });
+        }
+        None
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event<'_>> {
+        let pending = self.events[0]?;
+        self.events.rotate_left(1);
+        self.events[MAX_EVENTS - 1] = None;
+        self.event_count -= 1;
+        Some(match pending {
+            Pending::LinkUp(address) => Event::LinkUp { address },
+            Pending::DataBegin => Event::DataBegin,
+            Pending::ReadyForData => Event::ReadyForData,
+            Pending::Payload => Event::Payload(&self.payload[..self.payload_len]),
+            Pending::Progress(bytes) => Event::Progress { bytes },
+            Pending::Complete(bytes) => Event::Complete { bytes },
+            Pending::Failed(error, bytes) => Event::Failed { error, bytes },
+            Pending::Unsolicited => Event::Unsolicited(self.framer.line()),
+            Pending::ParamRead(param) => {
+                Event::ParamRead { param, value: &self.value[..self.value_len] }
+            }
+            Pending::LineTooLong => Event::LineTooLong,
+        })
+    }
+
+    /// Stuffs upload data into the transmit buffer. Returns how many bytes of `data` it
+    /// accepted: fewer than given when the buffer is full (drain
+    /// [`poll_transmit`](Self::poll_transmit), then offer the rest again).
+    pub fn write_payload(&mut self, data: &[u8]) -> Result<usize, WriteError> {
+        self.upload_ready()?;
+        self.compact_upload();
+        // The last bytes stay free for the terminator, so that an abort can always end the
+        // upload at once.
+        let room = UPLOAD_BUFFER - TERMINATOR_ROOM;
+        let p = self.escaper.escape(data, &mut self.upload[self.upload_len.min(room)..room]);
+        self.upload_len += p.written;
+        if let Some(op) = &mut self.op {
+            op.bytes += p.consumed as u64;
+        }
+        Ok(p.consumed)
+    }
+
+    /// Ends the upload with the terminator (always room for it); the session then waits for
+    /// the modem's final result.
+    pub fn finish_payload(&mut self, now: Instant) -> Result<(), WriteError> {
+        self.upload_ready()?;
+        self.end_upload(now);
+        Ok(())
+    }
+
+    fn upload_ready(&self) -> Result<(), WriteError> {
+        match &self.op {
+            Some(op) if op.wait == Wait::Upload && !op.failed => {
+                if self.upload_finished {
+                    Err(WriteError::Finished)
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Err(WriteError::NotReady),
+        }
+    }
+
+    /// Queues the upload's terminator (`write_payload` keeps room for it) and waits for the
+    /// final result.
+    fn end_upload(&mut self, now: Instant) {
+        self.compact_upload();
+        let p = self.escaper.finish(&mut self.upload[self.upload_len..]);
+        self.upload_len += p.written;
+        self.upload_finished = true;
+        if let Some(op) = &mut self.op {
+            op.wait = Wait::Result;
+            op.deadline = Some(now + self.config.result_timeout);
+        }
+    }
+
+    /// Drops the upload bytes already handed out.
+    fn compact_upload(&mut self) {
+        if self.upload_sent > 0 {
+            self.upload.copy_within(self.upload_sent..self.upload_len, 0);
+            self.upload_len -= self.upload_sent;
+            self.upload_sent = 0;
+        }
+    }
+
+    fn reset_upload(&mut self) {
+        self.escaper.reset();
+        self.upload_len = 0;
+        self.upload_sent = 0;
+        self.upload_finished = false;
+    }
+
+    fn idle(&self) -> Result<(), StartError> {
+        if self.op.is_some() { Err(StartError::Busy) } else { Ok(()) }
+    }
+
+    fn start(&mut self, now: Instant, script: Script) {
+        self.reset_upload();
+        // Fresh, in the configured mode: a failed download drains in lenient mode.
+        self.unescaper = Unescaper::with(self.config.specials, self.config.escape_mode);
+        self.value_len = 0;
+        self.op = Some(Op {
+            script,
+            next: 0,
+            wait: Wait::Result,
+            deadline: None,
+            send: None,
+            bytes: 0,
+            failed: false,
+            address: None,
+            have_value: false,
+            overlong: false,
+        });
+        self.send_next(now);
+    }
+
+    /// Queues the next command line of the operation; ends it when there is none.
+    fn send_next(&mut self, now: Instant) {
+        let Some(op) = &mut self.op else { return };
+        let Some(line) = op.script.line(op.next) else {
+            self.op = None;
+            return;
+        };
+        op.next += 1;
+        op.send = Some(line);
+        op.wait = Wait::Answer(line);
+        let timeout = match line.step {
+            Step::Set | Step::Read(_) => self.config.command_timeout,
+            Step::Get | Step::Put => self.config.start_timeout,
+            Step::Connect => self.config.link_timeout,
+        };
+        op.deadline = Some(now + timeout);
+    }
+
+    fn push(&mut self, pending: Pending) {
+        // `handle_input` stops at the first queued event and no step queues more than
+        // `MAX_EVENTS`, so there is always room; if there were not, dropping the newest event
+        // is the bounded choice.
+        if let Some(slot) = self.events.get_mut(self.event_count) {
+            *slot = Some(pending);
+            self.event_count += 1;
+        }
+    }
+
+    /// Reports the failure of the operation; it stays in flight, draining, until the modem is
+    /// back in command mode.
+    fn fail(&mut self, error: Error) {
+        let Some(op) = &mut self.op else { return };
+        if op.failed {
+            return;
+        }
+        op.failed = true;
+        let bytes = op.bytes;
+        self.push(Pending::Failed(error, bytes));
+    }
+
+    /// Ends the operation in flight with `pending` (unless its failure was reported already).
+    fn finish(&mut self, pending: Pending) {
+        let failed = self.op.as_ref().is_some_and(|op| op.failed);
+        self.op = None;
+        if !failed {
+            self.push(pending);
+        }
+    }
+
+    /// Command mode: frames one line (or consumes all of `input` looking for its end).
+    fn lines(&mut self, now: Instant, input: &[u8]) -> usize {
+        let (used, frame) = self.framer.push(input);
+        match frame {
+            None => {}
+            Some(Frame::TooLong) => {
+                if let Some(op) = &mut self.op
+                    && matches!(op.wait, Wait::Answer(Line { step: Step::Read(_), .. }))
+                {
+                    op.overlong = true;
+                }
+                self.push(Pending::LineTooLong);
+            }
+            Some(Frame::Line { cr }) => self.line(now, cr),
+        }
+        used
+    }
+
+    /// One framed line, in `self.framer.line()`.
+    fn line(&mut self, now: Instant, cr: bool) {
+        let waiting = self.op.as_ref().map(|op| op.wait);
+        let step = match waiting {
+            Some(Wait::Answer(line)) => Some(line.step),
+            _ => None,
+        };
+        let answer = {
+            // Field borrows only: the line stays borrowed from the framer while a read's value
+            // is copied out.
+            let text = self.framer.line();
+            let at = text.get(..2).is_some_and(|at| at.eq_ignore_ascii_case(b"AT"));
+            match response::parse(text) {
+                // The echo of the command in flight (ATE1). Any line that starts with `AT`
+                // while a command waits is taken for it: a line that might hold a password
+                // must never come out as an unsolicited event.
+                _ if at && step.is_some() => return,
+                Response::Ok => Answer::Ok,
+                Response::Error => Answer::Fail(ModemError::Error),
+                Response::CmeError(n) => Answer::Fail(ModemError::Cme(n)),
+                Response::PlusCmeError(n) => Answer::Fail(ModemError::PlusCme(n)),
+                Response::NoCarrier => Answer::Fail(ModemError::NoCarrier),
+                Response::DataBegin => {
+                    Answer::DataBegin { numeric: text.iter().all(u8::is_ascii_digit) }
+                }
+                Response::WaitingForData => Answer::WaitingForData,
+                Response::GprsActivation | Response::Ppp => Answer::LinkUp,
+                Response::Address(address) => Answer::Address(address),
+                Response::Param { name, value: Value::Quoted(value) | Value::Bare(value) }
+                    if matches!(step, Some(Step::Read(p))
+                        if name.eq_ignore_ascii_case(p.name().as_bytes())) =>
+                {
+                    let len = value.len().min(self.value.len());
+                    self.value[..len].copy_from_slice(&value[..len]);
+                    self.value_len = len;
+                    Answer::Value
+                }
+                _ => Answer::Other,
+            }
+        };
+        let bytes = self.op.as_ref().map_or(0, |op| op.bytes);
+        match (answer, waiting, step) {
+            (Answer::Ok, _, Some(Step::Set)) => self.send_next(now),
+            (Answer::Value, ..) => {
+                if let Some(op) = &mut self.op {
+                    op.have_value = true;
+                }
+            }
+            (Answer::Ok, _, Some(Step::Read(param))) => {
+                let pending = match self.op.as_ref() {
+                    Some(op) if op.have_value => Pending::ParamRead(param),
+                    Some(op) if op.overlong => Pending::Failed(Error::LineTooLong, 0),
+                    _ => Pending::Failed(Error::Protocol(ProtocolError::MissingValue), 0),
+                };
+                self.finish(pending);
+            }
+            (Answer::LinkUp | Answer::Ok, _, Some(Step::Connect)) => {
+                let address = self.op.as_ref().and_then(|op| op.address);
+                self.finish(Pending::LinkUp(address));
+            }
+            (Answer::Fail(ModemError::Cme(35840)), _, Some(Step::Connect)) => {
+                // The link is up already (PROTOCOL.md section 3).
+                self.finish(Pending::LinkUp(None));
+            }
+            (Answer::Address(address), _, Some(Step::Connect)) => {
+                if let Some(op) = &mut self.op {
+                    op.address = Some(address);
+                }
+            }
+            (Answer::DataBegin { numeric }, _, Some(Step::Get)) => {
+                // The very next byte is payload. In verbose form the LF of this line's CR LF
+                // comes first; in numeric form (`1025\r`, V.250) there is none.
+                self.stream = Stream::Data { skip_lf: cr && !numeric };
+                self.framer.forget_cr();
+                if let Some(op) = &mut self.op {
+                    op.wait = Wait::Result;
+                    op.deadline = Some(now + self.config.data_timeout);
+                    if !op.failed {
+                        self.push(Pending::DataBegin);
+                    }
+                }
+            }
+            (Answer::WaitingForData, _, Some(Step::Put)) => {
+                let Some(op) = &mut self.op else { return };
+                op.wait = Wait::Upload;
+                op.deadline = None;
+                if op.failed {
+                    // Aborted before the modem was ready: end the upload, empty, at once.
+                    self.end_upload(now);
+                } else {
+                    self.push(Pending::ReadyForData);
+                }
+            }
+            (Answer::Ok, Some(Wait::Result), _) => self.finish(Pending::Complete(bytes)),
+            (Answer::Fail(error), Some(_), _) => {
+                if waiting == Some(Wait::Upload) {
+                    // The modem gave up on the upload: stop sending.
+                    self.reset_upload();
+                }
+                self.finish(Pending::Failed(Error::Modem(error), bytes));
+            }
+            (
+                Answer::Ok | Answer::DataBegin { .. } | Answer::WaitingForData | Answer::LinkUp,
+                _,
+                Some(_),
+            ) => {
+                // A result that cannot answer this command: the exchange is out of step.
+                self.finish(Pending::Failed(
+                    Error::Protocol(ProtocolError::UnexpectedResult),
+                    bytes,
+                ));
+            }
+            _ => self.push(Pending::Unsolicited),
+        }
+    }
+
+    /// Data mode: decodes payload into the payload buffer.
+    fn data(&mut self, now: Instant, input: &[u8], skip_lf: bool) -> usize {
+        let Some(op) = &mut self.op else {
+            // Unreachable by construction (data mode belongs to a download); recover anyway.
+            self.stream = Stream::Lines;
+            return 0;
+        };
+        op.deadline = Some(now + self.config.data_timeout);
+        if skip_lf {
+            self.stream = Stream::Data { skip_lf: false };
+            if input.first() == Some(&b'\n') {
+                return 1;
+            }
+        }
+        let failed = op.failed;
+        match self.unescaper.unescape(input, &mut self.payload) {
+            Ok(p) => {
+                if p.written > 0 && !failed {
+                    op.bytes += p.written as u64;
+                    let bytes = op.bytes;
+                    self.payload_len = p.written;
+                    self.push(Pending::Payload);
+                    self.push(Pending::Progress(bytes));
+                }
+                if p.end {
+                    self.stream = Stream::Lines;
+                    self.unescaper.reset();
+                    if let Some(op) = &mut self.op {
+                        op.deadline = Some(now + self.config.result_timeout);
+                    }
+                }
+                p.consumed
+            }
+            Err(e) => {
+                // Deliver what came before the bad pair, then fail; read the rest of the data
+                // through to its end without judging it.
+                if !failed {
+                    op.bytes += e.progress.written as u64;
+                }
+                let bytes = op.bytes;
+                op.failed = true;
+                self.unescaper = Unescaper::with(self.config.specials, Mode::Lenient);
+                if e.progress.written > 0 && !failed {
+                    self.payload_len = e.progress.written;
+                    self.push(Pending::Payload);
+                    self.push(Pending::Progress(bytes));
+                }
+                if !failed {
+                    let error = ProtocolError::InvalidEscape { offset: e.offset, byte: e.byte };
+                    self.push(Pending::Failed(Error::Protocol(error), bytes));
+                }
+                e.progress.consumed
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Bringing the GPRS link up, including `#CME ERROR: 35840` (already up) as success.
+
+use std::net::Ipv4Addr;
+
+use at_ftp_proto::{Error, Instant, LinkRequest, ModemError, Session};
+
+use crate::harness::*;
+
+fn session() -> Session {
+    let mut s = Session::default();
+    let req = LinkRequest { apn: "internet", user: "web", password: "gprs-secret" };
+    s.start_link(Instant::ZERO, &req).expect("valid request");
+    s
+}
+
+fn setup(style: Style) -> Vec<Item> {
+    ["AT#GPRSMODE=1", "AT#APNSERV=\"internet\"", "AT#APNUN=\"web\"", "AT#APNPW=\"gprs-secret\""]
+        .iter()
+        .flat_map(|c| style.set(c))
+        .chain([Item::Host(b"AT#CONNECTIONSTART\r".to_vec())])
+        .collect()
+}
+
+#[test]
+fn the_link_comes_up_with_its_address() {
+    for style in Style::ALL {
+        let mut items = setup(style);
+        let mut modem = if style.echo { b"AT#CONNECTIONSTART\r".to_vec() } else { Vec::new() };
+        modem.extend_from_slice(b"\r\n10.64.3.17\r\n");
+        modem.extend(style.result("Ok_Info_GprsActivation", "3086"));
+        items.push(Item::Modem(modem));
+        let out = run_all_splits(session, &items);
+        assert_eq!(out.events, [Seen::LinkUp(Some(Ipv4Addr::new(10, 64, 3, 17)))], "{style:?}");
+    }
+}
+
+#[test]
+fn already_up_counts_as_success() {
+    let mut items = setup(Style { echo: true, numeric: false });
+    items.push(Item::Modem(b"AT#CONNECTIONSTART\r\r\n#CME ERROR: 35840\r\n".to_vec()));
+    let out = run_all_splits(session, &items);
+    assert_eq!(out.events, [Seen::LinkUp(None)]);
+}
+
+#[test]
+fn other_codes_fail() {
+    let mut items = setup(Style { echo: false, numeric: false });
+    items.push(Item::Modem(b"\r\n#CME ERROR: 35868\r\n".to_vec()));
+    let out = run_all_splits(session, &items);
+    assert_eq!(out.events, [Seen::Failed(Error::Modem(ModemError::Cme(35868)), 0)]);
+}
+
+#[test]
+fn link_timeout_is_its_own_phase() {
+    let mut items = setup(Style { echo: false, numeric: false });
+    items.push(Item::Wait(119_999));
+    items.push(Item::Modem(b"\r\nRING\r\n".to_vec()));
+    items.push(Item::Wait(1));
+    let out = run_all_splits(session, &items);
+    assert_eq!(
+        out.events,
+        [
+            Seen::Unsolicited(b"RING".to_vec()),
+            Seen::Failed(Error::Timeout(at_ftp_proto::Phase::Link), 0)
+        ]
+    );
+}

@@ -1,0 +1,19 @@
+//! Scenario tests of the session engine: full transcripts replayed under every split of the
+//! modem's bytes (see `harness`). One file per scenario.
+
+mod harness;
+
+mod abort;
+mod cme_before_data;
+mod download;
+mod interrupted;
+mod invalid_escape;
+mod link;
+mod long_lines;
+mod noise;
+mod params;
+mod refused;
+mod secrets;
+mod timeouts;
+mod upload;
+mod urcs;

@@ -1,0 +1,78 @@
+//! Requests refused before anything is queued: injection, limits, ports, a busy session.
+
+use at_ftp_proto::{
+    Field, Instant, LinkRequest, ParamError, Problem, Request, Session, StartError,
+};
+
+#[test]
+fn a_file_name_cannot_inject_a_command() {
+    let mut s = Session::default();
+    let req = Request::new("h", "u", "p", "/", "x\"\rAT#FTPSERV=\"evil");
+    let err = s.start_get(Instant::ZERO, &req).expect_err("refused");
+    assert_eq!(
+        err,
+        StartError::Param(ParamError { field: Field::File, problem: Problem::Forbidden { at: 1 } })
+    );
+    assert!(s.poll_transmit().is_none(), "nothing may be queued");
+    assert!(s.poll_event().is_none());
+    assert!(!s.is_busy());
+}
+
+#[test]
+fn every_string_field_is_checked() {
+    let mut s = Session::default();
+    let cases: [(Request<'_>, Field); 5] = [
+        (Request::new("a\nb", "u", "p", "", "f"), Field::Server),
+        (Request::new("h", "u\0", "p", "", "f"), Field::User),
+        (Request::new("h", "u", "p\"", "", "f"), Field::Password),
+        (Request::new("h", "u", "p", "d\x7f", "f"), Field::Dir),
+        (Request::new("h", "u", "p", "", ""), Field::File),
+    ];
+    for (req, field) in cases {
+        match s.start_put(Instant::ZERO, &req) {
+            Err(StartError::Param(e)) => assert_eq!(e.field, field),
+            other => panic!("{field:?}: {other:?}"),
+        }
+        assert!(s.poll_transmit().is_none());
+    }
+    let link = LinkRequest { apn: "apn", user: "u", password: "\r" };
+    match s.start_link(Instant::ZERO, &link) {
+        Err(StartError::Param(e)) => assert_eq!(e.field, Field::ApnPassword),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn limits_and_ports() {
+    let mut s = Session::default();
+    let long_user = "u".repeat(65);
+    let req = Request::new("h", &long_user, "p", "", "f");
+    assert_eq!(
+        s.start_get(Instant::ZERO, &req),
+        Err(StartError::Param(ParamError {
+            field: Field::User,
+            problem: Problem::TooLong { max: 64 }
+        }))
+    );
+    let user = "u".repeat(64);
+    let mut req = Request::new("h", &user, "p", "", "f");
+    req.port = 0;
+    assert_eq!(
+        s.start_get(Instant::ZERO, &req),
+        Err(StartError::Param(ParamError { field: Field::Port, problem: Problem::PortZero }))
+    );
+    req.port = 65535;
+    s.start_get(Instant::ZERO, &req).expect("64 bytes and port 65535 are fine");
+}
+
+#[test]
+fn one_operation_at_a_time() {
+    let mut s = Session::default();
+    let req = Request::new("h", "u", "p", "", "f");
+    s.start_get(Instant::ZERO, &req).expect("valid request");
+    assert_eq!(s.start_put(Instant::ZERO, &req), Err(StartError::Busy));
+    let first = s.poll_transmit().map(|t| t.bytes().to_vec());
+    assert_eq!(first.as_deref(), Some(&b"AT#FTPSERV=\"h\"\r"[..]));
+    // The next command waits for the answer to the first.
+    assert!(s.poll_transmit().is_none());
+}

@@ -1,0 +1,50 @@
+//! Passwords never appear in Debug, Display, events or logs of what was sent.
+
+use at_ftp_proto::{Instant, LinkRequest, Request, Session};
+
+#[test]
+fn transmit_shows_no_password() {
+    let mut s = Session::default();
+    s.start_get(Instant::ZERO, &Request::new("h", "u", "hunter2", "", "f")).expect("valid request");
+    let mut logged = String::new();
+    let mut sent = Vec::new();
+    for _ in 0..4 {
+        let t = s.poll_transmit().expect("a command");
+        logged.push_str(&format!("{t} {t:?}\n"));
+        sent.extend_from_slice(t.bytes());
+        s.handle_input(Instant::ZERO, b"\r\nOK\r\n");
+        while s.poll_event().is_some() {}
+    }
+    assert!(sent.ends_with(b"AT#FTPPW=\"hunter2\"\r"), "the port gets the real bytes");
+    assert!(logged.contains("AT#FTPPW=\"***\"\\x0d"), "{logged}");
+    assert!(!logged.contains("hunter2"), "{logged}");
+    assert!(!format!("{s:?}").contains("hunter2"));
+}
+
+#[test]
+fn an_echoed_password_line_is_never_an_event() {
+    let mut s = Session::default();
+    let link = LinkRequest { apn: "a", user: "u", password: "hunter2" };
+    s.start_link(Instant::ZERO, &link).expect("valid request");
+    let mut seen = String::new();
+    for _ in 0..4 {
+        let t = s.poll_transmit().expect("a command");
+        let mut echo = t.bytes().to_vec();
+        // Some modems echo in another letter case.
+        echo.make_ascii_lowercase();
+        echo.extend_from_slice(b"\r\nOK\r\n");
+        let mut input = &echo[..];
+        while !input.is_empty() {
+            let used = s.handle_input(Instant::ZERO, input);
+            input = &input[used..];
+            while let Some(e) = s.poll_event() {
+                seen.push_str(&format!("{e:?}\n"));
+            }
+        }
+    }
+    assert!(!seen.contains("hunter2"), "{seen}");
+    assert_eq!(
+        s.poll_transmit().map(|t| t.bytes().to_vec()),
+        Some(b"AT#CONNECTIONSTART\r".to_vec())
+    );
+}
