@@ -56,6 +56,88 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # The session
+//!
+//! A [`Session`] drives whole operations: a download ([`Session::start_get`]), an upload
+//! ([`Session::start_put`]), bringing the GPRS link up, reading a parameter back. It is a
+//! deterministic state machine: an adapter moves bytes and time in and out of it, and every
+//! wait is a deadline it hands out, never a sleep.
+//!
+//! - Input: [`Session::handle_input`] with whatever the port returned, and
+//!   [`Session::handle_timeout`] when the deadline passed. Time is an [`Instant`] the caller
+//!   makes from its own clock.
+//! - Output, drained in this order after every input: [`Session::poll_transmit`] (write all
+//!   of it to the port), [`Session::poll_event`] (until `None`), then
+//!   [`Session::poll_timeout`] (the deadline for the next read).
+//! - `handle_input` returns how much it consumed: it stops at the first event, so payload
+//!   never piles up inside the session. Drain the events, then give it the rest.
+//!
+//! The whole run loop, against a scripted modem that answers every command:
+//!
+//! ```
+//! use at_ftp_proto::{Event, Instant, Request, Session};
+//! # use at_ftp_proto::Escaper;
+//! # /// Answers `OK` to each command line, and sends a file after `AT#FTPGET`.
+//! # #[derive(Default)]
+//! # struct Modem { line: Vec<u8>, out: Vec<u8> }
+//! # impl Modem {
+//! #     fn write(&mut self, bytes: &[u8]) {
+//! #         for &b in bytes {
+//! #             if b != b'\r' { self.line.push(b); continue; }
+//! #             if self.line == b"AT#FTPGET" {
+//! #                 self.out.extend_from_slice(b"\r\nOk_Info_DataBegin\r\n");
+//! #                 let mut enc = Escaper::new();
+//! #                 enc.escape_to_vec(b"hello\x03\x10world", &mut self.out);
+//! #                 enc.finish_to_vec(&mut self.out);
+//! #             }
+//! #             self.out.extend_from_slice(b"\r\nOK\r\n");
+//! #             self.line.clear();
+//! #         }
+//! #     }
+//! #     /// What the port returns within `_deadline`; empty when it stays silent.
+//! #     fn read(&mut self, _deadline: Option<Instant>) -> Vec<u8> { core::mem::take(&mut self.out) }
+//! # }
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut modem = Modem::default(); // a serial port, in real life
+//! let mut now = Instant::ZERO; // from the adapter's clock, in real life
+//! let mut session = Session::default();
+//! let request = Request::new("ftp.example.com", "anonymous", "guest", "/pub", "hello.bin");
+//! session.start_get(now, &request)?;
+//!
+//! let mut file = Vec::new(); // write to a temporary file, in real life
+//! let mut input = Vec::new();
+//! loop {
+//!     while let Some(transmit) = session.poll_transmit() {
+//!         modem.write(transmit.bytes());
+//!     }
+//!     while let Some(event) = session.poll_event() {
+//!         match event {
+//!             Event::Payload(data) => file.extend_from_slice(data),
+//!             Event::Complete { bytes } => {
+//!                 assert_eq!(bytes, 12);
+//!                 assert_eq!(file, b"hello\x03\x10world");
+//!                 return Ok(());
+//!             }
+//!             Event::Failed { error, .. } => return Err(error.into()),
+//!             _ => {}
+//!         }
+//!     }
+//!     if input.is_empty() {
+//!         let deadline = session.poll_timeout();
+//!         input = modem.read(deadline);
+//!         if input.is_empty() {
+//!             // Silence until the deadline.
+//!             now = deadline.expect("an operation is in flight");
+//!             session.handle_timeout(now);
+//!             continue;
+//!         }
+//!     }
+//!     let used = session.handle_input(now, &input);
+//!     input.drain(..used);
+//! }
+//! # }
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -62,6 +62,15 @@ struct Wire {
 /// Runs `items` on `session` (an operation already started at time 0), feeding the modem's
 /// bytes `step` at a time.
 pub fn run(session: &mut Session, items: &[Item], step: usize) -> Outcome {
+    run_with(session, items, &mut || step)
+}
+
+/// Like [`run`], with the size of each read of the modem's bytes drawn from `next_read`.
+pub fn run_with(
+    session: &mut Session,
+    items: &[Item],
+    next_read: &mut dyn FnMut() -> usize,
+) -> Outcome {
     let mut now = 0u64;
     let mut out = Outcome {
         events: Vec::new(),
@@ -79,12 +88,15 @@ pub fn run(session: &mut Session, items: &[Item], step: usize) -> Outcome {
                 assert_eq!(
                     String::from_utf8_lossy(&wire.sent),
                     String::from_utf8_lossy(expected),
-                    "host bytes (step {step})"
+                    "host bytes"
                 );
                 wire.sent.clear();
             }
             Item::Modem(bytes) => {
-                for chunk in bytes.chunks(step.max(1)) {
+                let mut bytes = &bytes[..];
+                while !bytes.is_empty() {
+                    let (chunk, rest) = bytes.split_at(next_read().clamp(1, bytes.len()));
+                    bytes = rest;
                     let mut input = chunk;
                     let mut spins = 0;
                     while !input.is_empty() {
@@ -92,7 +104,7 @@ pub fn run(session: &mut Session, items: &[Item], step: usize) -> Outcome {
                         input = &input[used..];
                         drain(session, &mut wire, &mut out);
                         spins += 1;
-                        assert!(spins < 10_000, "handle_input makes no progress");
+                        assert!(spins < 100_000, "handle_input makes no progress");
                     }
                 }
             }
@@ -136,6 +148,7 @@ fn drain(session: &mut Session, wire: &mut Wire, out: &mut Outcome) {
         let seen = match event {
             Event::Payload(p) => {
                 assert!(!p.is_empty(), "empty payload event");
+                assert!(p.len() <= at_ftp_proto::PAYLOAD_CHUNK, "payload beyond the bound");
                 out.payload.extend_from_slice(p);
                 continue;
             }
