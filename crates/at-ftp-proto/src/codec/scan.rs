@@ -2,27 +2,26 @@
 //!
 //! Everything speed-critical sits behind [`decode`] and [`encode`], so a faster kernel (SIMD) can
 //! replace them without touching the state handling in `unescape.rs` and `escape.rs`. The
-//! decoder picks its next step from the length of the last run between special bytes:
-//! - long runs: `memchr2` finds the next special byte and the run is copied whole;
-//! - medium runs: blocks of 32 bytes are tested with word tricks (SWAR) and copied whole while
-//!   clean, with no call per run (a `memchr2` call per escape costs more than it saves here);
-//! - short runs: a byte step with no branch on the data (random escapes would mispredict), or,
-//!   when the input is nothing but escape pairs, a branchy pair step that the regular pattern
-//!   makes free.
+//! decoder picks its next step from a running average of the run lengths between special bytes
+//! (an average, so that a stray short run does not flip it back and forth):
+//! - runs of 8 bytes or more: `memchr2` finds the next special byte, the run is copied whole,
+//!   and a plain escape pair is decoded in the same tight loop;
+//! - shorter runs: a byte step with no branch on the data (random escapes would mispredict),
+//!   or, when the input is nothing but escape pairs, a branchy pair step that the regular
+//!   pattern makes free.
+//!
+//! Measured and dropped: 32-byte SWAR block tests for medium runs (slower than `memchr2` at 1%
+//! escapes: the exact per-byte masks cost more instructions than they save).
 //!
 //! The encoder uses `memchr2` for long runs and a branch-free step for dense ones.
 
 use super::Specials;
 
-/// The bytes the word path tests at once before it looks at single words.
-const BLOCK: usize = 32;
-/// A run shorter than this sends the decoder into the dense byte step.
-const WORD_RUN: usize = 8;
-/// A run at least this long sends the decoder back to `memchr2` for the next one.
-const LONG_RUN: usize = 64;
+/// Runs shorter than this on average send the decoder from `memchr2` to the dense steps.
+const DENSE_RUN: usize = 8;
 /// How many input bytes the decoder's mixed dense step takes before it looks at the density
-/// again: short, so that one close pair in sparse data costs little.
-const DENSE_SPAN: usize = 32;
+/// again.
+const DENSE_SPAN: usize = 128;
 /// A run shorter than this sends the encoder into its dense path.
 const SHORT_RUN: usize = 48;
 /// How many input bytes the encoder's dense path handles before it reconsiders `memchr2`.
@@ -48,11 +47,6 @@ pub(super) trait Buffers {
     fn load8(&self, at: usize) -> u64;
     /// Writes 8 bytes at `output[at..]` (after the input they come from was read).
     fn store8(&mut self, at: usize, word: u64);
-    /// Copies the ordinary bytes at `input[r..end]` to `output[w..]` in blocks of [`BLOCK`]
-    /// bytes, up to the first special byte. Returns how many it copied and whether it stopped at
-    /// a special byte (if not, fewer than [`BLOCK`] bytes are left before `end`). Needs
-    /// `end - r <= output_len - w`.
-    fn skip_run(&mut self, r: usize, w: usize, end: usize, dle: u64, etx: u64) -> (usize, bool);
 }
 
 /// Separate input and output slices.
@@ -93,22 +87,6 @@ impl Buffers for Split<'_> {
     #[inline(always)]
     fn store8(&mut self, at: usize, word: u64) {
         self.output[at..at + 8].copy_from_slice(&word.to_le_bytes());
-    }
-    #[inline(always)]
-    fn skip_run(&mut self, r: usize, w: usize, end: usize, dle: u64, etx: u64) -> (usize, bool) {
-        let input = &self.input[r..end];
-        let output = &mut self.output[w..w + input.len()];
-        let mut done = 0;
-        for (i, o) in input.as_chunks::<BLOCK>().0.iter().zip(output.as_chunks_mut::<BLOCK>().0) {
-            let special = block_special(i, dle, etx);
-            // The whole block goes out; what follows the special byte is overwritten later.
-            *o = *i;
-            if let Some(at) = special {
-                return (done + at, true);
-            }
-            done += BLOCK;
-        }
-        (done, false)
     }
 }
 
@@ -153,24 +131,6 @@ impl Buffers for InPlace<'_> {
     #[inline(always)]
     fn store8(&mut self, at: usize, word: u64) {
         self.buf[at..at + 8].copy_from_slice(&word.to_le_bytes());
-    }
-    #[inline(always)]
-    fn skip_run(&mut self, r: usize, w: usize, end: usize, dle: u64, etx: u64) -> (usize, bool) {
-        let mut done = 0;
-        while r + done + BLOCK <= end {
-            let mut block = [0u8; BLOCK];
-            block.copy_from_slice(&self.buf[r + done..r + done + BLOCK]);
-            let special = block_special(&block, dle, etx);
-            let len = special.unwrap_or(BLOCK);
-            // Read before written, and `w <= r`: only bytes already read are overwritten.
-            // Past the special byte the buffer still holds unread input: only `len` go out.
-            self.buf[w + done..w + done + len].copy_from_slice(&block[..len]);
-            done += len;
-            if special.is_some() {
-                return (done, true);
-            }
-        }
-        (done, false)
     }
 }
 
@@ -225,12 +185,12 @@ pub(super) fn decode<B: Buffers>(
     mut w: usize,
 ) -> (usize, usize, DecodeStop) {
     let (dle, etx) = (s.dle(), s.etx());
-    let (dle8, etx8) = (splat(dle), splat(etx));
     let n = io.input_len();
     let cap = io.output_len();
-    // The length of the last run between special bytes picks the way to find the next one.
+    // The average length of the runs between special bytes picks the way to find the next
+    // one; 0 means nothing but escape pairs.
     let mut last_run = usize::MAX;
-    loop {
+    'steps: loop {
         if r >= n {
             return (r, w, DecodeStop::InputEnd);
         }
@@ -241,7 +201,7 @@ pub(super) fn decode<B: Buffers>(
         // can never overflow the output.
         let end = n.min(r + (cap - w));
         let start = r;
-        if last_run < WORD_RUN {
+        if last_run < DENSE_RUN {
             // The pair step stops by itself at the first ordinary byte; the mixed one looks
             // again at the density after a short span.
             let stop = if last_run == 0 { end } else { end.min(r + DENSE_SPAN) };
@@ -260,40 +220,46 @@ pub(super) fn decode<B: Buffers>(
             }
             continue;
         }
-        let found = if last_run >= LONG_RUN {
+        // The sparse loop: run, pair, run, pair... kept tight, since at about one escape in a
+        // hundred bytes the cost per escape decides. Anything but a plain escape pair (the
+        // terminator, a DLE at the end of the input, a bad pair) goes to `special` below.
+        let mut start = r;
+        loop {
             match io.find_special(r, end, s) {
                 None => {
                     io.copy_run(r, w, end - r);
                     w += end - r;
                     r = end;
-                    false
+                    // A long run: stay sparse.
+                    last_run = usize::MAX;
+                    continue 'steps;
                 }
                 Some(run) => {
                     io.copy_run(r, w, run);
                     r += run;
                     w += run;
-                    true
                 }
             }
-        } else {
-            let (run, found) = io.skip_run(r, w, end, dle8, etx8);
-            r += run;
-            w += run;
-            found || {
-                // Fewer than a block left.
-                while r < end && !s.is_special(io.input(r)) {
-                    io.put(w, io.input(r));
-                    r += 1;
-                    w += 1;
-                }
-                r < end
+            // A running average, so that one short run among long ones does not flip the
+            // strategy back and forth (each flip costs a misprediction).
+            last_run = (last_run.min(1 << 16) * 3 + (r - start)) / 4;
+            if r + 1 >= end || io.input(r) != dle {
+                break;
             }
-        };
-        if !found {
-            last_run = usize::MAX;
-            continue;
+            let next = io.input(r + 1);
+            if (next != dle) & (next != etx) {
+                break;
+            }
+            // `r + 1 < end` leaves room for this byte: `end - r <= cap - w`.
+            io.put(w, next);
+            r += 2;
+            w += 1;
+            start = r;
+            if last_run < DENSE_RUN {
+                // Escapes got dense: pick the next step afresh.
+                continue 'steps;
+            }
         }
-        last_run = r - start;
         if let Some(stop) = special(io, dle, etx, lenient, n, &mut r, &mut w) {
             return (r, w, stop);
         }
@@ -365,48 +331,6 @@ fn dense_pairs<B: Buffers>(
         pairs += 1;
     }
     (r, w, pairs, false)
-}
-
-/// The position of the first byte of `block` that equals `dle` or `etx` (splatted words).
-#[inline(always)]
-fn block_special(block: &[u8; BLOCK], dle: u64, etx: u64) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let words = block.as_chunks::<8>().0;
-    // The cheap test first, over the whole block: the "has a zero byte" trick on `word ^ dle`
-    // and `word ^ etx` answers yes or no exactly, though not where.
-    let zero = |v: u64| v.wrapping_sub(LO) & !v;
-    let mut any = 0;
-    for word in words {
-        let word = u64::from_le_bytes(*word);
-        any |= zero(word ^ dle) | zero(word ^ etx);
-    }
-    if any & HI == 0 {
-        return None;
-    }
-    // Only a block that holds a special byte pays for the exact mask.
-    let mut mask = 0u32;
-    for (i, word) in words.iter().enumerate() {
-        let word = u64::from_le_bytes(*word);
-        mask |= u32::from(movemask(special_mask(word, dle, etx))) << (8 * i);
-    }
-    Some(mask.trailing_zeros() as usize)
-}
-
-/// Gathers the high bit of each byte of `mask` (all other bits clear) into one byte, byte `i`
-/// to bit `i`: the multiplication moves each bit to its place with no two products colliding.
-#[inline(always)]
-const fn movemask(mask: u64) -> u8 {
-    ((mask >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
-}
-
-/// The high bit of each byte of `word` that equals `dle` or `etx` (each splatted over 8 bytes),
-/// exactly: the carry-free form of the "has a zero byte" test on `word ^ splat`.
-#[inline(always)]
-fn special_mask(word: u64, dle: u64, etx: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let zero = |v: u64| !(((v & LOW7) + LOW7) | v | LOW7);
-    zero(word ^ dle) | zero(word ^ etx)
 }
 
 /// `byte` in all eight bytes of a word.
