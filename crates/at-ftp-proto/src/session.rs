@@ -122,6 +122,7 @@ pub enum Event<'a> {
 pub struct Transmit<'a> {
     bytes: &'a [u8],
     secret: Option<(usize, usize)>,
+    command: bool,
 }
 
 impl<'a> Transmit<'a> {
@@ -132,7 +133,7 @@ impl<'a> Transmit<'a> {
 
     /// Whether these are command bytes (as opposed to upload data).
     pub fn is_command(&self) -> bool {
-        self.bytes.starts_with(b"AT")
+        self.command
     }
 }
 
@@ -429,12 +430,16 @@ impl Session {
             && let Some(line) = op.send.take()
         {
             let secret = op.script.secret_in(line);
-            return Some(Transmit { bytes: op.script.bytes(line), secret });
+            return Some(Transmit { bytes: op.script.bytes(line), secret, command: true });
         }
         if self.upload_sent < self.upload_len {
             let from = self.upload_sent;
             self.upload_sent = self.upload_len;
-            return Some(Transmit { bytes: &self.upload[from..self.upload_len], secret: None });
+            return Some(Transmit {
+                bytes: &self.upload[from..self.upload_len],
+                secret: None,
+                command: false,
+            });
         }
         None
     }
@@ -488,13 +493,8 @@ impl Session {
 
     fn upload_ready(&self) -> Result<(), WriteError> {
         match &self.op {
-            Some(op) if op.wait == Wait::Upload && !op.failed => {
-                if self.upload_finished {
-                    Err(WriteError::Finished)
-                } else {
-                    Ok(())
-                }
-            }
+            Some(op) if op.wait == Wait::Upload && !op.failed => Ok(()),
+            Some(_) if self.upload_finished => Err(WriteError::Finished),
             _ => Err(WriteError::NotReady),
         }
     }
@@ -536,7 +536,6 @@ impl Session {
         self.reset_upload();
         // Fresh, in the configured mode: a failed download drains in lenient mode.
         self.unescaper = Unescaper::with(self.config.specials, self.config.escape_mode);
-        self.value_len = 0;
         self.op = Some(Op {
             script,
             next: 0,
@@ -596,6 +595,8 @@ impl Session {
     fn finish(&mut self, pending: Pending) {
         let failed = self.op.as_ref().is_some_and(|op| op.failed);
         self.op = None;
+        // The modem is in command mode: upload bytes not yet handed out must never follow.
+        self.reset_upload();
         if !failed {
             self.push(pending);
         }
@@ -630,19 +631,21 @@ impl Session {
             // Field borrows only: the line stays borrowed from the framer while a read's value
             // is copied out.
             let text = self.framer.line();
-            let at = text.get(..2).is_some_and(|at| at.eq_ignore_ascii_case(b"AT"));
+            // A modem never originates a line that starts with `AT`: it is an echo (ATE1),
+            // maybe late (after a timeout) or behind a stray byte. Never report it, nor any
+            // line that carries a password assignment.
+            let trimmed = text.trim_ascii_start();
+            let at = trimmed.get(..2).is_some_and(|at| at.eq_ignore_ascii_case(b"AT"))
+                || text.windows(4).any(|w| w.eq_ignore_ascii_case(b"PW=\""));
             match response::parse(text) {
-                // The echo of the command in flight (ATE1). Any line that starts with `AT`
-                // while a command waits is taken for it: a line that might hold a password
-                // must never come out as an unsolicited event.
-                _ if at && step.is_some() => return,
+                _ if at => return,
                 Response::Ok => Answer::Ok,
                 Response::Error => Answer::Fail(ModemError::Error),
                 Response::CmeError(n) => Answer::Fail(ModemError::Cme(n)),
                 Response::PlusCmeError(n) => Answer::Fail(ModemError::PlusCme(n)),
                 Response::NoCarrier => Answer::Fail(ModemError::NoCarrier),
                 Response::DataBegin => {
-                    Answer::DataBegin { numeric: text.iter().all(u8::is_ascii_digit) }
+                    Answer::DataBegin { numeric: text.trim_ascii().iter().all(u8::is_ascii_digit) }
                 }
                 Response::WaitingForData => Answer::WaitingForData,
                 Response::GprsActivation | Response::Ppp => Answer::LinkUp,
@@ -713,6 +716,24 @@ impl Session {
                 }
             }
             (Answer::Ok, Some(Wait::Result), _) => self.finish(Pending::Complete(bytes)),
+            (Answer::Ok, Some(Wait::Upload), _) => {
+                // The modem ended the upload before the host did: the file is not what the
+                // caller meant to send. Stop sending (`finish` drops what is queued).
+                let error = Error::Protocol(ProtocolError::UnexpectedResult);
+                self.finish(Pending::Failed(error, bytes));
+            }
+            (Answer::DataBegin { numeric }, Some(_), _) => {
+                // Data nobody asked for: the modem is in data mode all the same. Fail, and
+                // read the data through to its end so that it is never taken for lines.
+                self.stream = Stream::Data { skip_lf: cr && !numeric };
+                self.framer.forget_cr();
+                self.fail(Error::Protocol(ProtocolError::UnexpectedResult));
+                if let Some(op) = &mut self.op {
+                    op.wait = Wait::Result;
+                    op.deadline = Some(now + self.config.data_timeout);
+                }
+                self.reset_upload();
+            }
             (Answer::Fail(error), Some(_), _) => {
                 if waiting == Some(Wait::Upload) {
                     // The modem gave up on the upload: stop sending.

@@ -11,6 +11,7 @@ mod invalid_escape;
 mod link;
 mod long_lines;
 mod noise;
+mod out_of_step;
 mod params;
 mod refused;
 mod secrets;
