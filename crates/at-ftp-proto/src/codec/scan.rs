@@ -157,6 +157,22 @@ pub(super) fn find_special(haystack: &[u8], s: Specials) -> Option<usize> {
     memchr::memchr2(s.dle(), s.etx(), haystack)
 }
 
+/// What the decoder learned of the escape density: kept across calls, so that small reads do
+/// not each start from scratch (and pay for finding out again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Density(usize);
+
+impl Density {
+    /// Sparse until seen otherwise.
+    pub(super) const SPARSE: Density = Density(usize::MAX);
+}
+
+impl Default for Density {
+    fn default() -> Self {
+        Density::SPARSE
+    }
+}
+
 /// Why [`decode`] stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum DecodeStop {
@@ -181,21 +197,35 @@ pub(super) fn decode<B: Buffers>(
     io: &mut B,
     s: Specials,
     lenient: bool,
+    r: usize,
+    w: usize,
+    density: &mut Density,
+) -> (usize, usize, DecodeStop) {
+    let (r, w, stop, last_run) = decode_with(io, s, lenient, r, w, density.0);
+    density.0 = last_run;
+    (r, w, stop)
+}
+
+/// [`decode`], with the running average of the run lengths between special bytes, which picks
+/// the way to find the next one (0: nothing but escape pairs), in a local and handed back.
+#[inline(always)]
+fn decode_with<B: Buffers>(
+    io: &mut B,
+    s: Specials,
+    lenient: bool,
     mut r: usize,
     mut w: usize,
-) -> (usize, usize, DecodeStop) {
+    mut last_run: usize,
+) -> (usize, usize, DecodeStop, usize) {
     let (dle, etx) = (s.dle(), s.etx());
     let n = io.input_len();
     let cap = io.output_len();
-    // The average length of the runs between special bytes picks the way to find the next
-    // one; 0 means nothing but escape pairs.
-    let mut last_run = usize::MAX;
     'steps: loop {
         if r >= n {
-            return (r, w, DecodeStop::InputEnd);
+            return (r, w, DecodeStop::InputEnd, last_run);
         }
         if w >= cap {
-            return (r, w, DecodeStop::OutputFull);
+            return (r, w, DecodeStop::OutputFull, last_run);
         }
         // No wire byte yields more than one payload byte, so reading at most `cap - w` bytes
         // can never overflow the output.
@@ -216,7 +246,7 @@ pub(super) fn decode<B: Buffers>(
             // average run decides how to go on.
             last_run = if wire > 0 && pairs * 2 == wire { 0 } else { (wire / (pairs + 1)).max(1) };
             if at_special && let Some(stop) = special(io, dle, etx, lenient, n, &mut r, &mut w) {
-                return (r, w, stop);
+                return (r, w, stop, last_run);
             }
             continue;
         }
@@ -242,7 +272,7 @@ pub(super) fn decode<B: Buffers>(
             }
             // A running average, so that one short run among long ones does not flip the
             // strategy back and forth (each flip costs a misprediction).
-            last_run = (last_run.min(1 << 16) * 3 + (r - start)) / 4;
+            last_run = ((last_run).min(1 << 16) * 3 + (r - start)) / 4;
             if r + 1 >= end || io.input(r) != dle {
                 break;
             }
@@ -261,7 +291,7 @@ pub(super) fn decode<B: Buffers>(
             }
         }
         if let Some(stop) = special(io, dle, etx, lenient, n, &mut r, &mut w) {
-            return (r, w, stop);
+            return (r, w, stop, last_run);
         }
     }
 }

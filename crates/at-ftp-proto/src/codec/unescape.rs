@@ -62,6 +62,8 @@ pub struct Unescaper {
     ended: bool,
     /// Wire bytes consumed since construction or reset.
     position: u64,
+    /// The kernel's view of the escape density, carried from call to call.
+    density: scan::Density,
 }
 
 impl Unescaper {
@@ -72,7 +74,15 @@ impl Unescaper {
 
     /// A decoder for other special bytes or another [`Mode`].
     pub const fn with(specials: Specials, mode: Mode) -> Self {
-        Self { specials, mode, pending_dle: false, owed: None, ended: false, position: 0 }
+        Self {
+            specials,
+            mode,
+            pending_dle: false,
+            owed: None,
+            ended: false,
+            position: 0,
+            density: scan::Density::SPARSE,
+        }
     }
 
     /// The special bytes this decoder uses.
@@ -145,7 +155,8 @@ impl Unescaper {
             self.pending_dle = false;
         }
         let mut io = Split { input, output };
-        let (r, w, stop) = scan::decode(&mut io, self.specials, self.lenient(), r, w);
+        let (r, w, stop) =
+            scan::decode(&mut io, self.specials, self.lenient(), r, w, &mut self.density);
         self.finish_call(input, r, w, stop)
     }
 
@@ -195,7 +206,8 @@ impl Unescaper {
             }
         }
         let mut io = InPlace { buf };
-        let (r, w, stop) = scan::decode(&mut io, self.specials, self.lenient(), r, w);
+        let (r, w, stop) =
+            scan::decode(&mut io, self.specials, self.lenient(), r, w, &mut self.density);
         self.finish_call(io.buf, r, w, stop)
     }
 
