@@ -4,11 +4,15 @@
 //! replace them without touching the state handling in `unescape.rs` and `escape.rs`. The
 //! decoder picks its next step from a running average of the run lengths between special bytes
 //! (an average, so that a stray short run does not flip it back and forth):
-//! - runs of 8 bytes or more: `memchr2` finds the next special byte, the run is copied whole,
+//! - runs of 24 bytes or more: `memchr2` finds the next special byte, the run is copied whole,
 //!   and a plain escape pair is decoded in the same tight loop;
+//! - runs of 4 to 24 bytes: a plain byte loop with a branch per byte, which the predictor gets
+//!   right most of the time at these densities;
 //! - shorter runs: a byte step with no branch on the data (random escapes would mispredict),
 //!   or, when the input is nothing but escape pairs, a branchy pair step that the regular
 //!   pattern makes free.
+//!
+//! The average is kept across calls (in the `Unescaper`), so small reads do not start over.
 //!
 //! Measured and dropped: 32-byte SWAR block tests for medium runs (slower than `memchr2` at 1%
 //! escapes: the exact per-byte masks cost more instructions than they save).
@@ -17,8 +21,11 @@
 
 use super::Specials;
 
-/// Runs shorter than this on average send the decoder from `memchr2` to the dense steps.
-const DENSE_RUN: usize = 8;
+/// Runs shorter than this on average send the decoder from `memchr2` to the byte steps.
+const DENSE_RUN: usize = 24;
+/// Runs at least this long on average (and shorter than [`DENSE_RUN`]) take the branchy byte
+/// step; shorter ones the branch-free one.
+const BRANCHY_RUN: usize = 4;
 /// How many input bytes the decoder's mixed dense step takes before it looks at the density
 /// again.
 const DENSE_SPAN: usize = 128;
@@ -237,8 +244,10 @@ fn decode_with<B: Buffers>(
             let stop = if last_run == 0 { end } else { end.min(r + DENSE_SPAN) };
             let (read, written, pairs, at_special) = if last_run == 0 {
                 dense_pairs(io, dle, etx, r, w, stop)
-            } else {
+            } else if last_run < BRANCHY_RUN {
                 dense_mixed(io, dle, etx, r, w, stop)
+            } else {
+                branchy(io, dle, etx, r, w, stop)
             };
             (r, w) = (read, written);
             let wire = r - start;
@@ -294,6 +303,42 @@ fn decode_with<B: Buffers>(
             return (r, w, stop, last_run);
         }
     }
+}
+
+/// The step for escapes every few bytes: a plain loop with a branch per byte, which the
+/// predictor gets right most of the time at these densities (cheaper than a `memchr2` call per
+/// escape, and than the data dependencies of [`dense_mixed`]). Same contract as
+/// [`dense_mixed`].
+#[inline(always)]
+fn branchy<B: Buffers>(
+    io: &mut B,
+    dle: u8,
+    etx: u8,
+    mut r: usize,
+    mut w: usize,
+    stop: usize,
+) -> (usize, usize, usize, bool) {
+    let mut pairs = 0;
+    while r < stop {
+        let b = io.input(r);
+        if (b == dle) | (b == etx) {
+            if b == etx || r + 1 >= stop {
+                break;
+            }
+            let next = io.input(r + 1);
+            if (next != dle) & (next != etx) {
+                break;
+            }
+            io.put(w, next);
+            r += 2;
+            pairs += 1;
+        } else {
+            io.put(w, b);
+            r += 1;
+        }
+        w += 1;
+    }
+    (r, w, pairs, r < stop)
 }
 
 /// The dense step for mixed data: one input byte per step with no branch on its value, so
