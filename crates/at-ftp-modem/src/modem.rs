@@ -1,0 +1,489 @@
+//! The modem side (DCE) of PROTOCOL.md as a sans-IO state machine.
+//!
+//! This module owns the command interpreter, the stored parameters, the result formatting (echo,
+//! V0/V1), the data phases with their stuffing, and the fault switches. It does no I/O and no
+//! FTP: a transfer becomes a [`Job`] for whoever runs the emulator, who reports back with
+//! [`Modem::data_begin`], [`Modem::send_data`], [`Modem::data_end`] (downloads) or
+//! [`Modem::ready_for_data`], [`Modem::take_upload`], [`Modem::upload_done`] (uploads).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use at_ftp_proto::{Escaper, Mode, Unescaper};
+
+/// The longest command line the modem takes; longer ones get `#CME ERROR: 34881`.
+pub const MAX_COMMAND: usize = 1024;
+
+/// `#CME ERROR` codes the emulator uses (PROTOCOL.md section 6).
+pub mod code {
+    /// Unknown command.
+    pub const UNKNOWN_COMMAND: u32 = 34817;
+    /// Command too long.
+    pub const TOO_LONG: u32 = 34881;
+    /// Bad argument value.
+    pub const BAD_ARGUMENT: u32 = 34882;
+    /// The link is already up.
+    pub const ALREADY_UP: u32 = 35840;
+    /// A service is running: a parameter cannot be set now.
+    pub const SERVICE_RUNNING: u32 = 37123;
+    /// TCP session closed by the peer.
+    pub const CLOSED_BY_PEER: u32 = 37966;
+    /// TCP session could not be opened.
+    pub const NOT_OPENED: u32 = 38016;
+    /// DNS: the server name could not be resolved.
+    pub const NOT_RESOLVED: u32 = 38027;
+}
+
+/// Deviations from the well-behaved modem, each a switch (all off by default).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// A `RING` URC before `Ok_Info_DataBegin` / `Ok_Info_WaitingForData`.
+    pub urc_before_data: bool,
+    /// A `RING` URC between the end of the data and the final result.
+    pub urc_after_data: bool,
+    /// NUL bytes before every response line.
+    pub nul_noise: bool,
+    /// One extra ETX after the download's terminator.
+    pub extra_etx: bool,
+    /// A garbage line before every final result.
+    pub garbage_lines: bool,
+    /// End a download after this many payload bytes: ETX, then `#CME ERROR: 37966`.
+    pub abort_after: Option<u64>,
+    /// Go silent after this many payload bytes of a download (no terminator, no result).
+    pub silence_after: Option<u64>,
+}
+
+/// The FTP work of a transfer, for the emulator's runner. Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Upload (`AT#FTPPUT`) rather than download.
+    pub put: bool,
+    /// `FTPSERV`.
+    pub server: String,
+    /// `FTPPORT`.
+    pub port: u16,
+    /// `FTPUN`.
+    pub user: String,
+    /// `FTPPW`.
+    pub password: String,
+    /// `FTPGETPATH` or `FTPPUTPATH`.
+    pub dir: String,
+    /// `FTPGETFILENAME` or `FTPPUTFILENAME`.
+    pub file: String,
+    /// `FTPTYPE=A`: the stack clears bit 7 of every byte.
+    pub ascii: bool,
+}
+
+impl fmt::Debug for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Job")
+            .field("put", &self.put)
+            .field("server", &self.server)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &"***")
+            .field("dir", &self.dir)
+            .field("file", &self.file)
+            .field("ascii", &self.ascii)
+            .finish()
+    }
+}
+
+/// Where the modem is.
+#[derive(Debug)]
+enum State {
+    /// Reading command lines.
+    Command,
+    /// A transfer job is out; waiting for the runner to start it.
+    Starting { put: bool },
+    /// Sending download data.
+    Download { escaper: Escaper, sent: u64, silent: bool },
+    /// Receiving upload data.
+    Upload { unescaper: Unescaper },
+    /// The upload's terminator came; waiting for the runner's result.
+    UploadEnding,
+}
+
+/// The emulated modem.
+#[derive(Debug)]
+pub struct Modem {
+    echo: bool,
+    verbose: bool,
+    link_up: bool,
+    params: BTreeMap<String, String>,
+    line: Vec<u8>,
+    /// The current command line overflowed.
+    overlong: bool,
+    state: State,
+    out: Vec<u8>,
+    jobs: Vec<Job>,
+    upload: Vec<u8>,
+    faults: Faults,
+}
+
+/// Parameters stored as strings (quoted on read-back); the others are numbers or letters.
+const STRING_PARAMS: [&str; 9] = [
+    "FTPSERV",
+    "FTPUN",
+    "FTPPW",
+    "FTPGETPATH",
+    "FTPGETFILENAME",
+    "FTPPUTPATH",
+    "FTPPUTFILENAME",
+    "APNSERV",
+    "APNUN",
+];
+/// Parameters stored as numbers or letters.
+const BARE_PARAMS: [&str; 5] = ["FTPPORT", "FTPTYPE", "FTPMODE", "GPRSMODE", "FTPFILESIZE"];
+
+impl Default for Modem {
+    fn default() -> Self {
+        Modem::new(Faults::default())
+    }
+}
+
+impl Modem {
+    /// A modem as shipped: echo on, verbose results, FTP port 21, binary type.
+    pub fn new(faults: Faults) -> Self {
+        let mut params = BTreeMap::new();
+        params.insert("FTPPORT".to_owned(), "21".to_owned());
+        params.insert("FTPTYPE".to_owned(), "I".to_owned());
+        params.insert("GPRSMODE".to_owned(), "1".to_owned());
+        Modem {
+            echo: true,
+            verbose: true,
+            link_up: false,
+            params,
+            line: Vec::new(),
+            overlong: false,
+            state: State::Command,
+            out: Vec::new(),
+            jobs: Vec::new(),
+            upload: Vec::new(),
+            faults,
+        }
+    }
+
+    /// Sets echo (`ATE1`) and verbose results (`ATV1`) without sending commands.
+    pub fn set_style(&mut self, echo: bool, verbose: bool) {
+        self.echo = echo;
+        self.verbose = verbose;
+    }
+
+    /// A stored parameter, as set.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+
+    /// Takes the bytes the host wrote.
+    pub fn handle_input(&mut self, mut input: &[u8]) {
+        while !input.is_empty() {
+            match &mut self.state {
+                State::Upload { unescaper } => {
+                    let mut buf = [0u8; 4096];
+                    let p = match unescaper.unescape(input, &mut buf) {
+                        Ok(p) => p,
+                        // Lenient decoding never fails.
+                        Err(e) => e.progress,
+                    };
+                    self.upload.extend_from_slice(&buf[..p.written]);
+                    input = &input[p.consumed..];
+                    if p.end {
+                        self.state = State::UploadEnding;
+                    }
+                }
+                // The data phase of a download and a job in progress ignore the host.
+                State::Download { .. } | State::Starting { .. } | State::UploadEnding => return,
+                State::Command => {
+                    let b = input[0];
+                    input = &input[1..];
+                    if self.echo {
+                        self.out.push(b);
+                    }
+                    match b {
+                        b'\r' => self.end_of_line(),
+                        b'\n' => {}
+                        _ if self.line.len() >= MAX_COMMAND => self.overlong = true,
+                        _ => self.line.push(b),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bytes to send to the host, taken out.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// The next FTP job for the runner.
+    pub fn poll_job(&mut self) -> Option<Job> {
+        if self.jobs.is_empty() { None } else { Some(self.jobs.remove(0)) }
+    }
+
+    /// The runner connected and opened the download: `Ok_Info_DataBegin`, data mode.
+    pub fn data_begin(&mut self) {
+        if let State::Starting { put: false } = self.state {
+            self.urc_before_data();
+            self.result("Ok_Info_DataBegin", 1025);
+            self.state = State::Download { escaper: Escaper::new(), sent: 0, silent: false };
+        }
+    }
+
+    /// Download data from the server, sent stuffed (and with bit 7 cleared in ASCII type).
+    /// Returns false once the modem takes no more (a fault cut the transfer).
+    pub fn send_data(&mut self, data: &[u8]) -> bool {
+        let ascii = self.param("FTPTYPE").is_some_and(|t| t.eq_ignore_ascii_case("A"));
+        let State::Download { escaper, sent, silent } = &mut self.state else { return false };
+        if *silent {
+            return false;
+        }
+        let mut data = data;
+        let cut = [self.faults.abort_after, self.faults.silence_after].into_iter().flatten().min();
+        if let Some(cut) = cut {
+            let room = cut.saturating_sub(*sent);
+            data = &data[..data.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
+        }
+        let cleared: Vec<u8>;
+        if ascii {
+            cleared = data.iter().map(|b| b & 0x7f).collect();
+            data = &cleared;
+        }
+        escaper.escape_to_vec(data, &mut self.out);
+        *sent += data.len() as u64;
+        if cut.is_some_and(|cut| *sent >= cut) {
+            if self.faults.silence_after.is_some_and(|s| *sent >= s) {
+                *silent = true;
+            } else {
+                self.data_end(Err(code::CLOSED_BY_PEER));
+            }
+            return false;
+        }
+        true
+    }
+
+    /// The download ended: terminator, then `OK` or `#CME ERROR: <code>`.
+    pub fn data_end(&mut self, result: Result<(), u32>) {
+        let State::Download { escaper, silent, .. } = &mut self.state else { return };
+        if *silent {
+            return;
+        }
+        escaper.finish_to_vec(&mut self.out);
+        if self.faults.extra_etx {
+            self.out.push(at_ftp_proto::ETX);
+        }
+        self.state = State::Command;
+        self.urc_after_data();
+        self.final_result(result);
+    }
+
+    /// The runner could not start the transfer: `#CME ERROR: <code>` instead of the data phase.
+    pub fn start_failed(&mut self, code: u32) {
+        if let State::Starting { .. } = self.state {
+            self.state = State::Command;
+            self.final_result(Err(code));
+        }
+    }
+
+    /// The runner opened the upload: `Ok_Info_WaitingForData`, data mode.
+    pub fn ready_for_data(&mut self) {
+        if let State::Starting { put: true } = self.state {
+            self.urc_before_data();
+            self.result("Ok_Info_WaitingForData", 1028);
+            self.state =
+                State::Upload { unescaper: Unescaper::with(Default::default(), Mode::Lenient) };
+        }
+    }
+
+    /// The upload data decoded so far, taken out, and whether the host's terminator came.
+    pub fn take_upload(&mut self) -> (Vec<u8>, bool) {
+        (std::mem::take(&mut self.upload), matches!(self.state, State::UploadEnding))
+    }
+
+    /// The upload ended on the server: the echo of the host's ETX, then `OK` or
+    /// `#CME ERROR: <code>`.
+    pub fn upload_done(&mut self, result: Result<(), u32>) {
+        if matches!(self.state, State::Upload { .. } | State::UploadEnding) {
+            self.state = State::Command;
+            self.out.push(at_ftp_proto::ETX);
+            self.urc_after_data();
+            self.final_result(result);
+        }
+    }
+
+    fn end_of_line(&mut self) {
+        let line = String::from_utf8_lossy(&std::mem::take(&mut self.line)).trim().to_owned();
+        if std::mem::take(&mut self.overlong) {
+            return self.final_result(Err(code::TOO_LONG));
+        }
+        if line.is_empty() {
+            return;
+        }
+        let upper = line.to_ascii_uppercase();
+        let Some(command) = upper.strip_prefix("AT") else {
+            return self.error();
+        };
+        match command {
+            "" | "&D" | "&D0" | "&D1" | "&D2" | "&K" | "&K0" | "&K3" => self.ok(),
+            "E0" | "E1" => {
+                self.echo = command == "E1";
+                self.ok();
+            }
+            "V0" | "V1" => {
+                self.verbose = command == "V1";
+                self.ok();
+            }
+            "Z" => {
+                self.echo = true;
+                self.verbose = true;
+                self.ok();
+            }
+            _ if command.starts_with("+CMEE") => self.ok(),
+            _ => match command.strip_prefix('#') {
+                // Parameter values keep their letter case: take them from `line`.
+                Some(rest) => self.hash_command(rest, &line[3..]),
+                None => self.error(),
+            },
+        }
+    }
+
+    /// An `AT#` command; `raw` is the same text in its original letter case.
+    fn hash_command(&mut self, upper: &str, raw: &str) {
+        match upper {
+            "CONNECTIONSTART" => {
+                if self.link_up {
+                    return self.final_result(Err(code::ALREADY_UP));
+                }
+                self.link_up = true;
+                self.info("10.64.3.17");
+                self.result("Ok_Info_GprsActivation", 3086);
+            }
+            "CONNECTIONSTOP" => {
+                self.link_up = false;
+                self.ok();
+            }
+            "VSTATE" => {
+                let state = if self.link_up { "CONNECTED" } else { "IDLE" };
+                self.info(&format!("#STATE: \"{state}\""));
+                self.ok();
+            }
+            "FTPGET" | "FTPPUT" => {
+                let put = upper == "FTPPUT";
+                let get = |name: &str| self.params.get(name).cloned().unwrap_or_default();
+                let (dir, file) = if put {
+                    (get("FTPPUTPATH"), get("FTPPUTFILENAME"))
+                } else {
+                    (get("FTPGETPATH"), get("FTPGETFILENAME"))
+                };
+                let job = Job {
+                    put,
+                    server: get("FTPSERV"),
+                    port: get("FTPPORT").parse().unwrap_or(21),
+                    user: get("FTPUN"),
+                    password: get("FTPPW"),
+                    dir,
+                    file,
+                    ascii: get("FTPTYPE").eq_ignore_ascii_case("A"),
+                };
+                self.jobs.push(job);
+                self.state = State::Starting { put };
+            }
+            _ => {
+                if let Some((name, _)) = upper.split_once('=') {
+                    let value = &raw[name.len() + 1..];
+                    return self.set(name, value);
+                }
+                let name = upper.strip_suffix('?').unwrap_or(upper);
+                self.read(name);
+            }
+        }
+    }
+
+    fn set(&mut self, name: &str, value: &str) {
+        let value = if STRING_PARAMS.contains(&name) || name == "APNPW" {
+            match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+                Some(v) if !v.contains('"') => v,
+                _ => return self.final_result(Err(code::BAD_ARGUMENT)),
+            }
+        } else if BARE_PARAMS.contains(&name) {
+            let ok = match name {
+                "FTPPORT" => value.parse::<u16>().is_ok_and(|p| p > 0),
+                "FTPTYPE" => value.eq_ignore_ascii_case("A") || value.eq_ignore_ascii_case("I"),
+                _ => value.parse::<u32>().is_ok(),
+            };
+            if !ok {
+                return self.final_result(Err(code::BAD_ARGUMENT));
+            }
+            value
+        } else {
+            return self.final_result(Err(code::UNKNOWN_COMMAND));
+        };
+        self.params.insert(name.to_owned(), value.to_owned());
+        self.ok();
+    }
+
+    fn read(&mut self, name: &str) {
+        let quoted = STRING_PARAMS.contains(&name);
+        if !quoted && !BARE_PARAMS.contains(&name) {
+            return self.final_result(Err(code::UNKNOWN_COMMAND));
+        }
+        let value = self.params.get(name).cloned().unwrap_or_default();
+        let text =
+            if quoted { format!("#{name}: \"{value}\"") } else { format!("#{name}: {value}") };
+        self.info(&text);
+        self.ok();
+    }
+
+    fn urc_before_data(&mut self) {
+        if self.faults.urc_before_data {
+            self.info("RING");
+        }
+    }
+
+    fn urc_after_data(&mut self) {
+        if self.faults.urc_after_data {
+            self.info("RING");
+        }
+    }
+
+    fn ok(&mut self) {
+        self.final_result(Ok(()));
+    }
+
+    fn error(&mut self) {
+        self.noise();
+        self.result("ERROR", 4);
+    }
+
+    fn final_result(&mut self, result: Result<(), u32>) {
+        if self.faults.garbage_lines {
+            self.info("~#garbage%");
+        }
+        match result {
+            Ok(()) => self.result("OK", 0),
+            Err(n) => self.info(&format!("#CME ERROR: {n}")),
+        }
+    }
+
+    /// A result code: `\r\n<text>\r\n` verbose, `<code>\r` numeric (V.250).
+    fn result(&mut self, text: &str, numeric: u16) {
+        self.noise();
+        if self.verbose {
+            self.out.extend_from_slice(format!("\r\n{text}\r\n").as_bytes());
+        } else {
+            self.out.extend_from_slice(format!("{numeric}\r").as_bytes());
+        }
+    }
+
+    /// Information text: always `\r\n<text>\r\n`.
+    fn info(&mut self, text: &str) {
+        self.noise();
+        self.out.extend_from_slice(format!("\r\n{text}\r\n").as_bytes());
+    }
+
+    fn noise(&mut self) {
+        if self.faults.nul_noise {
+            self.out.extend_from_slice(b"\0\0");
+        }
+    }
+}
