@@ -8,7 +8,7 @@
 
 use core::fmt;
 
-use crate::error::{Field, ParamError, Problem};
+use crate::error::{Field, ParamError, Phase, Problem};
 
 /// The longest server name (PROTOCOL.md section 2).
 pub const MAX_SERVER: usize = 120;
@@ -199,6 +199,17 @@ pub(crate) enum Step {
     Connect,
     /// A parameter read: `#NAME: value`, then `OK`.
     Read(Param),
+}
+
+impl Step {
+    /// The phase whose deadline applies while this command waits for its answer.
+    pub(crate) const fn phase(self) -> Phase {
+        match self {
+            Step::Set | Step::Read(_) => Phase::Command,
+            Step::Get | Step::Put => Phase::Start,
+            Step::Connect => Phase::Link,
+        }
+    }
 }
 
 /// The most commands one operation sends.

@@ -48,6 +48,19 @@ pub struct Config {
     pub specials: Specials,
 }
 
+impl Config {
+    /// The deadline of `phase`.
+    pub fn timeout(&self, phase: Phase) -> Duration {
+        match phase {
+            Phase::Command => self.command_timeout,
+            Phase::Link => self.link_timeout,
+            Phase::Start => self.start_timeout,
+            Phase::Data => self.data_timeout,
+            Phase::Result => self.result_timeout,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -363,8 +376,7 @@ impl Session {
         if op.send.take().is_some() {
             // Nothing of this operation reached the modem since its last answer.
             let bytes = op.bytes;
-            self.op = None;
-            self.push(Pending::Failed(Error::Aborted, bytes));
+            self.finish(Pending::Failed(Error::Aborted, bytes));
             return true;
         }
         if op.wait == Wait::Upload {
@@ -401,18 +413,14 @@ impl Session {
         let phase = match (op.wait, self.stream) {
             (_, Stream::Data { .. }) => Phase::Data,
             (Wait::Result, _) => Phase::Result,
-            (Wait::Answer(line), _) => match line.step {
-                Step::Set | Step::Read(_) => Phase::Command,
-                Step::Get | Step::Put => Phase::Start,
-                Step::Connect => Phase::Link,
-            },
+            (Wait::Answer(line), _) => line.step.phase(),
             (Wait::Upload, _) => Phase::Data,
         };
         let (failed, bytes) = (op.failed, op.bytes);
-        // The modem's state is unknown now: start over in command mode.
+        // The modem's state is unknown now: start over in command mode (the next operation
+        // starts with a fresh decoder).
         self.op = None;
         self.stream = Stream::Lines;
-        self.unescaper.reset();
         self.reset_upload();
         if !failed {
             self.push(Pending::Failed(Error::Timeout(phase), bytes));
@@ -508,7 +516,7 @@ impl Session {
         self.upload_finished = true;
         if let Some(op) = &mut self.op {
             op.wait = Wait::Result;
-            op.deadline = Some(now + self.config.result_timeout);
+            op.deadline = Some(now + self.config.timeout(Phase::Result));
         }
     }
 
@@ -561,12 +569,7 @@ impl Session {
         op.next += 1;
         op.send = Some(line);
         op.wait = Wait::Answer(line);
-        let timeout = match line.step {
-            Step::Set | Step::Read(_) => self.config.command_timeout,
-            Step::Get | Step::Put => self.config.start_timeout,
-            Step::Connect => self.config.link_timeout,
-        };
-        op.deadline = Some(now + timeout);
+        op.deadline = Some(now + self.config.timeout(line.step.phase()));
     }
 
     fn push(&mut self, pending: Pending) {
@@ -698,7 +701,7 @@ impl Session {
                 self.framer.forget_cr();
                 if let Some(op) = &mut self.op {
                     op.wait = Wait::Result;
-                    op.deadline = Some(now + self.config.data_timeout);
+                    op.deadline = Some(now + self.config.timeout(Phase::Data));
                     if !op.failed {
                         self.push(Pending::DataBegin);
                     }
@@ -730,7 +733,7 @@ impl Session {
                 self.fail(Error::Protocol(ProtocolError::UnexpectedResult));
                 if let Some(op) = &mut self.op {
                     op.wait = Wait::Result;
-                    op.deadline = Some(now + self.config.data_timeout);
+                    op.deadline = Some(now + self.config.timeout(Phase::Data));
                 }
                 self.reset_upload();
             }
@@ -763,52 +766,37 @@ impl Session {
             self.stream = Stream::Lines;
             return 0;
         };
-        op.deadline = Some(now + self.config.data_timeout);
+        op.deadline = Some(now + self.config.timeout(Phase::Data));
         if skip_lf {
             self.stream = Stream::Data { skip_lf: false };
             if input.first() == Some(&b'\n') {
                 return 1;
             }
         }
-        let failed = op.failed;
-        match self.unescaper.unescape(input, &mut self.payload) {
-            Ok(p) => {
-                if p.written > 0 && !failed {
-                    op.bytes += p.written as u64;
-                    let bytes = op.bytes;
-                    self.payload_len = p.written;
-                    self.push(Pending::Payload);
-                    self.push(Pending::Progress(bytes));
-                }
-                if p.end {
-                    self.stream = Stream::Lines;
-                    self.unescaper.reset();
-                    if let Some(op) = &mut self.op {
-                        op.deadline = Some(now + self.config.result_timeout);
-                    }
-                }
-                p.consumed
-            }
-            Err(e) => {
-                // Deliver what came before the bad pair, then fail; read the rest of the data
-                // through to its end without judging it.
-                if !failed {
-                    op.bytes += e.progress.written as u64;
-                }
-                let bytes = op.bytes;
-                op.failed = true;
-                self.unescaper = Unescaper::with(self.config.specials, Mode::Lenient);
-                if e.progress.written > 0 && !failed {
-                    self.payload_len = e.progress.written;
-                    self.push(Pending::Payload);
-                    self.push(Pending::Progress(bytes));
-                }
-                if !failed {
-                    let error = ProtocolError::InvalidEscape { offset: e.offset, byte: e.byte };
-                    self.push(Pending::Failed(Error::Protocol(error), bytes));
-                }
-                e.progress.consumed
+        let (p, invalid) = match self.unescaper.unescape(input, &mut self.payload) {
+            Ok(p) => (p, None),
+            // What came before the bad pair is delivered all the same.
+            Err(e) => (e.progress, Some(e)),
+        };
+        if p.written > 0 && !op.failed {
+            op.bytes += p.written as u64;
+            let bytes = op.bytes;
+            self.payload_len = p.written;
+            self.push(Pending::Payload);
+            self.push(Pending::Progress(bytes));
+        }
+        if let Some(e) = invalid {
+            // Fail now; read the rest of the data through to its end without judging it.
+            self.unescaper = Unescaper::with(self.config.specials, Mode::Lenient);
+            let error = ProtocolError::InvalidEscape { offset: e.offset, byte: e.byte };
+            self.fail(Error::Protocol(error));
+        }
+        if p.end {
+            self.stream = Stream::Lines;
+            if let Some(op) = &mut self.op {
+                op.deadline = Some(now + self.config.timeout(Phase::Result));
             }
         }
+        p.consumed
     }
 }

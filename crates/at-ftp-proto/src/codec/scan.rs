@@ -50,10 +50,6 @@ pub(super) trait Buffers {
     /// Copies `input[from..from + len]` to `output[to..to + len]`.
     fn copy_run(&mut self, from: usize, to: usize, len: usize);
     fn put(&mut self, at: usize, byte: u8);
-    /// The 8 input bytes at `at`, little-endian.
-    fn load8(&self, at: usize) -> u64;
-    /// Writes 8 bytes at `output[at..]` (after the input they come from was read).
-    fn store8(&mut self, at: usize, word: u64);
 }
 
 /// Separate input and output slices.
@@ -87,10 +83,19 @@ impl Buffers for Split<'_> {
     fn put(&mut self, at: usize, byte: u8) {
         self.output[at] = byte;
     }
+}
+
+/// Word access for the encoder's dense path (the decoder needs none).
+impl Split<'_> {
+    /// The 8 input bytes at `at`, little-endian.
     #[inline(always)]
     fn load8(&self, at: usize) -> u64 {
-        load8(&self.input[at..])
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&self.input[at..at + 8]);
+        u64::from_le_bytes(word)
     }
+
+    /// Writes 8 bytes at `output[at..]`.
     #[inline(always)]
     fn store8(&mut self, at: usize, word: u64) {
         self.output[at..at + 8].copy_from_slice(&word.to_le_bytes());
@@ -131,21 +136,6 @@ impl Buffers for InPlace<'_> {
     fn put(&mut self, at: usize, byte: u8) {
         self.buf[at] = byte;
     }
-    #[inline(always)]
-    fn load8(&self, at: usize) -> u64 {
-        load8(&self.buf[at..])
-    }
-    #[inline(always)]
-    fn store8(&mut self, at: usize, word: u64) {
-        self.buf[at..at + 8].copy_from_slice(&word.to_le_bytes());
-    }
-}
-
-#[inline(always)]
-fn load8(bytes: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(&bytes[..8]);
-    u64::from_le_bytes(word)
 }
 
 /// Whether any byte of `word` equals `dle` or `etx` (each splatted over 8 bytes): the classic
