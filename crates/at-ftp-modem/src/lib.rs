@@ -1,9 +1,29 @@
 //! An emulator of the modem side of PROTOCOL.md: what a Multi-Tech IP modem does with AT
 //! commands and FTP transfers, so that at-ftp can be tested end to end without hardware.
 //!
-//! [`Modem`] is a sans-IO state machine of its own: the host's bytes in, responses and stuffed
-//! data out, transfers handed out as [`Job`]s for a runner that does the real FTP. It reuses
-//! the core's codec the other way round (it stuffs downloads and unstuffs uploads).
+//! - [`Modem`] is a sans-IO state machine of its own: the host's bytes in, responses and
+//!   stuffed data out, transfers handed out as [`Job`]s. It reuses the core's codec the other
+//!   way round (it stuffs downloads and unstuffs uploads).
+//! - [`Emulator`] runs a `Modem` on a serial line (a new pseudo-terminal, or a device) and
+//!   does its jobs against a real FTP server, with optional pacing to a baud rate and seeded
+//!   chunking of its writes.
+//! - [`FtpServer`] is an FTP server in this process (libunftp on `127.0.0.1`), so tests and
+//!   the demo need no system package.
+//!
+//! The whole chain, with the host's side left out (it is the adapters' job):
+//!
+//! ```no_run
+//! use at_ftp_modem::{Emulator, FtpServer, Options};
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let server = FtpServer::start("/srv/ftp", "user", "secret")?;
+//! let modem = Emulator::on_pty(Options::default())?;
+//! println!("a modem on {}, its server on {}", modem.path().display(), server.addr());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The modem alone:
 //!
 //! ```
 //! use at_ftp_modem::Modem;
@@ -19,6 +39,12 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod ftp;
 mod modem;
+mod runner;
+mod server;
 
+pub use ftp::FtpOptions;
 pub use modem::{Faults, Job, MAX_COMMAND, Modem, code};
+pub use runner::{Chunking, Emulator, Options};
+pub use server::FtpServer;

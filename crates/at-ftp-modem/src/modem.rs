@@ -37,6 +37,10 @@ pub mod code {
 /// Deviations from the well-behaved modem, each a switch (all off by default).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Faults {
+    /// Echo off from the start, as after `ATE0` (real modems ship with echo on).
+    pub echo_off: bool,
+    /// Numeric result codes from the start, as after `ATV0`.
+    pub numeric: bool,
     /// A `RING` URC before `Ok_Info_DataBegin` / `Ok_Info_WaitingForData`.
     pub urc_before_data: bool,
     /// A `RING` URC between the end of the data and the final result.
@@ -143,15 +147,15 @@ impl Default for Modem {
 }
 
 impl Modem {
-    /// A modem as shipped: echo on, verbose results, FTP port 21, binary type.
+    /// A modem as shipped (echo on, verbose results, FTP port 21, binary type), then `faults`.
     pub fn new(faults: Faults) -> Self {
         let mut params = BTreeMap::new();
         params.insert("FTPPORT".to_owned(), "21".to_owned());
         params.insert("FTPTYPE".to_owned(), "I".to_owned());
         params.insert("GPRSMODE".to_owned(), "1".to_owned());
         Modem {
-            echo: true,
-            verbose: true,
+            echo: !faults.echo_off,
+            verbose: !faults.numeric,
             link_up: false,
             params,
             line: Vec::new(),
@@ -233,7 +237,7 @@ impl Modem {
     /// Download data from the server, sent stuffed (and with bit 7 cleared in ASCII type).
     /// Returns false once the modem takes no more (a fault cut the transfer).
     pub fn send_data(&mut self, data: &[u8]) -> bool {
-        let ascii = self.param("FTPTYPE").is_some_and(|t| t.eq_ignore_ascii_case("A"));
+        let ascii = self.ascii();
         let State::Download { escaper, sent, silent } = &mut self.state else { return false };
         if *silent {
             return false;
@@ -295,9 +299,19 @@ impl Modem {
         }
     }
 
-    /// The upload data decoded so far, taken out, and whether the host's terminator came.
+    /// The upload data decoded so far (with bit 7 cleared in ASCII type), taken out, and
+    /// whether the host's terminator came.
     pub fn take_upload(&mut self) -> (Vec<u8>, bool) {
-        (std::mem::take(&mut self.upload), matches!(self.state, State::UploadEnding))
+        let mut data = std::mem::take(&mut self.upload);
+        if self.ascii() {
+            data.iter_mut().for_each(|b| *b &= 0x7f);
+        }
+        (data, matches!(self.state, State::UploadEnding))
+    }
+
+    /// Whether `FTPTYPE` is ASCII: the stack then clears bit 7 of every byte, both ways.
+    fn ascii(&self) -> bool {
+        self.param("FTPTYPE").is_some_and(|t| t.eq_ignore_ascii_case("A"))
     }
 
     /// The upload ended on the server: the echo of the host's ETX, then `OK` or
@@ -334,8 +348,8 @@ impl Modem {
                 self.ok();
             }
             "Z" => {
-                self.echo = true;
-                self.verbose = true;
+                self.echo = !self.faults.echo_off;
+                self.verbose = !self.faults.numeric;
                 self.ok();
             }
             _ if command.starts_with("+CMEE") => self.ok(),

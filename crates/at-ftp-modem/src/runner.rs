@@ -1,0 +1,311 @@
+//! The runner: puts a [`Modem`] on a serial line and does its FTP jobs for real.
+//!
+//! This module owns the emulator's thread, the line (a new pseudo-terminal or an existing
+//! device), the pacing of output to a baud rate, the seeded chunking of writes, and the loop
+//! that moves bytes between the line, the modem and the FTP server. The protocol itself stays
+//! in [`Modem`]; the FTP client in [`crate::ftp`].
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use serialport::{SerialPort, TTYPort};
+
+use crate::ftp::{self, FtpOptions};
+use crate::modem::{Faults, Job, Modem, code};
+
+/// How long one read of the line waits before the loop looks at its stop flag again.
+const POLL: Duration = Duration::from_millis(20);
+/// The most download bytes taken from the server at once.
+const DOWNLOAD_CHUNK: usize = 64 * 1024;
+
+/// Writes split into random sizes with random pauses: a line that delivers in bursts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunking {
+    /// The seed: the same seed gives the same sizes and pauses.
+    pub seed: u64,
+    /// The largest piece written at once (at least 1).
+    pub max_chunk: usize,
+    /// The longest pause before a piece.
+    pub max_delay: Duration,
+}
+
+/// How the emulator behaves.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The modem's deviations (see [`Faults`]).
+    pub faults: Faults,
+    /// Pace output to this many bits per second (10 bits a byte); `None` writes as fast as the
+    /// line takes it. A pseudo-terminal runs at memory speed otherwise.
+    pub baud: Option<u32>,
+    /// Split writes into random pieces with random pauses.
+    pub chunking: Option<Chunking>,
+    /// The FTP client's behaviour.
+    pub ftp: FtpOptions,
+}
+
+/// A running emulator. Dropping it stops it.
+#[derive(Debug)]
+pub struct Emulator {
+    path: PathBuf,
+    stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<io::Result<()>>>,
+}
+
+impl Emulator {
+    /// Runs the emulator on a new pseudo-terminal pair; the host opens [`path`](Self::path).
+    pub fn on_pty(options: Options) -> io::Result<Emulator> {
+        let (master, far) = TTYPort::pair().map_err(io::Error::from)?;
+        let path = far.name().map(PathBuf::from).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, "the pseudo-terminal has no name")
+        })?;
+        // The far end stays open for the emulator's whole life: when the last descriptor of
+        // a pty's far end closes, the line hangs up and a host reopening it reads nothing.
+        Emulator::spawn(Box::new(master), Some(far), path, options)
+    }
+
+    /// Runs the emulator on an existing serial device (a null-modem cable to the host).
+    pub fn on_device(path: &Path, baud: u32, options: Options) -> io::Result<Emulator> {
+        let name = path.to_string_lossy();
+        let port = serialport::new(name, baud).open().map_err(io::Error::from)?;
+        Emulator::spawn(port, None, path.to_owned(), options)
+    }
+
+    fn spawn(
+        mut port: Box<dyn SerialPort>,
+        far: Option<TTYPort>,
+        path: PathBuf,
+        options: Options,
+    ) -> io::Result<Emulator> {
+        port.set_timeout(POLL).map_err(io::Error::from)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut runner = Runner {
+            line: Line::new(port, &options, stop.clone()),
+            modem: Modem::new(options.faults.clone()),
+            ftp: options.ftp,
+            stop: stop.clone(),
+        };
+        let thread = thread::Builder::new().name("modem".into()).spawn(move || {
+            let _far = far;
+            runner.run()
+        })?;
+        Ok(Emulator { path, stop, thread: Some(thread) })
+    }
+
+    /// The serial line's path for the host: the pty's far end, or the device.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stops the emulator and reports how its loop ended (an I/O error of the line).
+    pub fn stop(mut self) -> io::Result<()> {
+        self.halt()
+    }
+
+    fn halt(&mut self) -> io::Result<()> {
+        self.stop.store(true, Ordering::Relaxed);
+        match self.thread.take().map(thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(io::Error::other("the emulator thread panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.halt();
+    }
+}
+
+/// The emulator's side of the serial line, with pacing and chunking of writes.
+struct Line {
+    port: Box<dyn SerialPort>,
+    stop: Arc<AtomicBool>,
+    /// Bytes per second, when paced.
+    rate: Option<f64>,
+    /// The start of the current paced burst, and the bytes written since.
+    paced: (Instant, u64),
+    chunking: Option<(Chunking, StdRng)>,
+}
+
+impl Line {
+    fn new(port: Box<dyn SerialPort>, options: &Options, stop: Arc<AtomicBool>) -> Line {
+        Line {
+            port,
+            stop,
+            rate: options.baud.map(|baud| f64::from(baud.max(1)) / 10.0),
+            paced: (Instant::now(), 0),
+            chunking: options.chunking.map(|c| (c, StdRng::seed_from_u64(c.seed))),
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Reads what the host wrote; empty after [`POLL`] of silence.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.port.read(buf) {
+            Ok(n) => Ok(n),
+            Err(e) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {
+                Ok(0)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes all of `bytes` to the host, paced and chunked as configured. Gives up only when
+    /// the emulator is stopped (a host that does not read blocks it, as a real line would).
+    fn send(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let n = match &mut self.chunking {
+                Some((c, rng)) => {
+                    let delay = rng.random_range(Duration::ZERO..=c.max_delay);
+                    thread::sleep(delay);
+                    rng.random_range(1..=c.max_chunk.max(1)).min(bytes.len())
+                }
+                None => bytes.len(),
+            };
+            self.pace(n);
+            self.write_all(&bytes[..n])?;
+            bytes = &bytes[n..];
+        }
+        Ok(())
+    }
+
+    /// Waits until `n` more bytes fit the baud rate.
+    fn pace(&mut self, n: usize) {
+        let Some(rate) = self.rate else { return };
+        let now = Instant::now();
+        let (start, sent) = self.paced;
+        let due = start + Duration::from_secs_f64(sent as f64 / rate);
+        if due < now {
+            // The line was idle: idle time is not credit for a burst.
+            self.paced = (now, n as u64);
+            return;
+        }
+        thread::sleep(due - now);
+        self.paced.1 += n as u64;
+    }
+
+    fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            match self.port.write(bytes) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => bytes = &bytes[n..],
+                // The host is not reading yet: wait, unless the emulator is stopping.
+                Err(e)
+                    if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) =>
+                {
+                    if self.stopped() {
+                        return Err(e);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The emulator's loop: the line, the modem state machine and the FTP client.
+struct Runner {
+    line: Line,
+    modem: Modem,
+    ftp: FtpOptions,
+    stop: Arc<AtomicBool>,
+}
+
+impl Runner {
+    fn run(&mut self) -> io::Result<()> {
+        let mut buf = vec![0u8; 4096];
+        while !self.stop.load(Ordering::Relaxed) {
+            let n = self.line.read(&mut buf)?;
+            self.modem.handle_input(&buf[..n]);
+            self.flush()?;
+            if let Some(job) = self.modem.poll_job() {
+                if job.put { self.upload(&job)? } else { self.download(&job)? }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends what the modem has for the host.
+    fn flush(&mut self) -> io::Result<()> {
+        let out = self.modem.take_output();
+        self.line.send(&out)
+    }
+
+    fn download(&mut self, job: &Job) -> io::Result<()> {
+        let mut transfer = match ftp::open(job, &self.ftp) {
+            Ok(t) => t,
+            Err(code) => {
+                self.modem.start_failed(code);
+                return self.flush();
+            }
+        };
+        self.modem.data_begin();
+        self.flush()?;
+        let mut buf = vec![0u8; DOWNLOAD_CHUNK];
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            let n = match transfer.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(_) => {
+                    self.modem.data_end(Err(code::CLOSED_BY_PEER));
+                    return self.flush();
+                }
+            };
+            let more = self.modem.send_data(&buf[..n]);
+            self.flush()?;
+            if !more {
+                // A fault cut the transfer; dropping it closes the data connection.
+                return Ok(());
+            }
+        }
+        self.modem.data_end(transfer.finish());
+        self.flush()
+    }
+
+    fn upload(&mut self, job: &Job) -> io::Result<()> {
+        let mut transfer = match ftp::open(job, &self.ftp) {
+            Ok(t) => t,
+            Err(code) => {
+                self.modem.start_failed(code);
+                return self.flush();
+            }
+        };
+        self.modem.ready_for_data();
+        self.flush()?;
+        let mut buf = vec![0u8; 4096];
+        // A broken data connection fails the upload, but only once the host's terminator came:
+        // before it, the host's bytes are file data, not commands.
+        let mut broken = false;
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            let n = self.line.read(&mut buf)?;
+            self.modem.handle_input(&buf[..n]);
+            let (data, ended) = self.modem.take_upload();
+            if !broken && !data.is_empty() {
+                broken = transfer.write_all(&data).is_err();
+            }
+            if ended {
+                break;
+            }
+        }
+        let result = if broken { Err(code::CLOSED_BY_PEER) } else { transfer.finish() };
+        self.modem.upload_done(result);
+        self.flush()
+    }
+}

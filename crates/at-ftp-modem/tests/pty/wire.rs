@@ -1,0 +1,171 @@
+//! Each fault switch as the host's end of the pty sees it: exact bytes.
+
+use std::time::{Duration, Instant};
+
+use at_ftp_modem::{Chunking, Faults, Options};
+use at_ftp_proto::Escaper;
+use serialport::TTYPort;
+
+use crate::host::{HOST, PASSWORD, Rig, USER, command, random, read_until, show};
+
+/// The file every case downloads: both special bytes, and text around them.
+const FILE: &[u8] = b"A\x03B\x10C";
+/// `FILE` stuffed, with its terminator.
+const STUFFED: &[u8] = b"A\x10\x03B\x10\x10C\x03";
+
+/// Sets the parameters of a download of `name`, each answered by `ok`.
+fn set_params(port: &mut TTYPort, rig: &Rig, name: &str, ok: &[u8]) {
+    let port_no = rig.server.addr().port();
+    for line in [
+        format!("AT#FTPSERV=\"{HOST}\""),
+        format!("AT#FTPPORT={port_no}"),
+        format!("AT#FTPUN=\"{USER}\""),
+        format!("AT#FTPPW=\"{PASSWORD}\""),
+        "AT#FTPGETPATH=\"/\"".to_owned(),
+        format!("AT#FTPGETFILENAME=\"{name}\""),
+    ] {
+        let seen = command(port, &line, ok);
+        assert!(seen.ends_with(ok), "{line}: {}", show(&seen));
+    }
+}
+
+/// A rig with `faults`, `FILE` on its server and the parameters set; the host's port.
+fn ready(faults: Faults, ok: &[u8]) -> (Rig, TTYPort) {
+    let rig = Rig::new(Options { faults, ..Options::default() });
+    rig.put_file("f.bin", FILE);
+    let mut port = rig.open();
+    set_params(&mut port, &rig, "f.bin", ok);
+    (rig, port)
+}
+
+fn check(port: &mut TTYPort, line: &str, expected: &[u8]) {
+    let end = &expected[expected.len().saturating_sub(6)..];
+    let seen = command(port, line, end);
+    assert_eq!(show(&seen), show(expected), "{line}");
+}
+
+#[test]
+fn the_modem_as_shipped_echoes_and_answers_verbosely() {
+    let (_rig, mut port) = ready(Faults::default(), b"\r\nOK\r\n");
+    check(&mut port, "AT", b"AT\r\r\nOK\r\n");
+    check(
+        &mut port,
+        "AT#FTPGET",
+        &[b"AT#FTPGET\r\r\nOk_Info_DataBegin\r\n", STUFFED, b"\r\nOK\r\n"].concat(),
+    );
+    check(&mut port, "AT#NOSUCH", b"AT#NOSUCH\r\r\n#CME ERROR: 34817\r\n");
+}
+
+#[test]
+fn echo_off() {
+    let (_rig, mut port) = ready(Faults { echo_off: true, ..Faults::default() }, b"\r\nOK\r\n");
+    check(&mut port, "AT", b"\r\nOK\r\n");
+    check(&mut port, "AT#FTPGET", &[b"\r\nOk_Info_DataBegin\r\n", STUFFED, b"\r\nOK\r\n"].concat());
+}
+
+#[test]
+fn numeric_result_codes() {
+    let (_rig, mut port) = ready(Faults { numeric: true, ..Faults::default() }, b"\r0\r");
+    check(&mut port, "AT", b"AT\r0\r");
+    // V.250: `1025\r`, and the next byte is already payload.
+    check(&mut port, "AT#FTPGET", &[b"AT#FTPGET\r1025\r", STUFFED, b"0\r"].concat());
+}
+
+#[test]
+fn urcs_before_data_and_after_the_terminator() {
+    let faults = Faults { urc_before_data: true, urc_after_data: true, ..Faults::default() };
+    let (_rig, mut port) = ready(faults, b"\r\nOK\r\n");
+    let expected =
+        [b"AT#FTPGET\r\r\nRING\r\n\r\nOk_Info_DataBegin\r\n", STUFFED, b"\r\nRING\r\n\r\nOK\r\n"];
+    check(&mut port, "AT#FTPGET", &expected.concat());
+}
+
+#[test]
+fn nul_noise_before_every_response() {
+    let (_rig, mut port) = ready(Faults { nul_noise: true, ..Faults::default() }, b"\r\nOK\r\n");
+    check(&mut port, "AT", b"AT\r\0\0\r\nOK\r\n");
+    let expected = [b"AT#FTPGET\r\0\0\r\nOk_Info_DataBegin\r\n", STUFFED, b"\0\0\r\nOK\r\n"];
+    check(&mut port, "AT#FTPGET", &expected.concat());
+}
+
+#[test]
+fn an_extra_etx_after_the_terminator() {
+    let (_rig, mut port) = ready(Faults { extra_etx: true, ..Faults::default() }, b"\r\nOK\r\n");
+    let expected = [b"AT#FTPGET\r\r\nOk_Info_DataBegin\r\n", STUFFED, b"\x03\r\nOK\r\n"];
+    check(&mut port, "AT#FTPGET", &expected.concat());
+}
+
+#[test]
+fn garbage_lines_before_final_results() {
+    let faults = Faults { garbage_lines: true, ..Faults::default() };
+    let (_rig, mut port) = ready(faults, b"\r\nOK\r\n");
+    check(&mut port, "AT", b"AT\r\r\n~#garbage%\r\n\r\nOK\r\n");
+}
+
+#[test]
+fn abort_after_n_bytes_ends_with_etx_and_37966() {
+    let (_rig, mut port) =
+        ready(Faults { abort_after: Some(2), ..Faults::default() }, b"\r\nOK\r\n");
+    let expected =
+        b"AT#FTPGET\r\r\nOk_Info_DataBegin\r\nA\x10\x03\x03\r\n#CME ERROR: 37966\r\n".as_slice();
+    check(&mut port, "AT#FTPGET", expected);
+}
+
+#[test]
+fn silence_after_n_bytes_sends_nothing_more() {
+    let (_rig, mut port) =
+        ready(Faults { silence_after: Some(2), ..Faults::default() }, b"\r\nOK\r\n");
+    let expected = b"AT#FTPGET\r\r\nOk_Info_DataBegin\r\nA\x10\x03".as_slice();
+    check(&mut port, "AT#FTPGET", expected);
+    let after = read_until(&mut port, b"never", Duration::from_millis(500));
+    assert_eq!(show(&after), "", "bytes after the silence point");
+}
+
+#[test]
+fn chunked_writes_keep_every_byte_and_arrive_in_pieces() {
+    let chunking = Chunking { seed: 9, max_chunk: 16, max_delay: Duration::from_millis(1) };
+    let rig = Rig::new(Options { chunking: Some(chunking), ..Options::default() });
+    let file = random(4000, 5);
+    rig.put_file("f.bin", &file);
+    let mut port = rig.open();
+    set_params(&mut port, &rig, "f.bin", b"\r\nOK\r\n");
+
+    let mut stuffed = Vec::new();
+    let mut escaper = Escaper::new();
+    escaper.escape_to_vec(&file, &mut stuffed);
+    escaper.finish_to_vec(&mut stuffed);
+    let expected = [b"AT#FTPGET\r\r\nOk_Info_DataBegin\r\n", stuffed.as_slice(), b"\r\nOK\r\n"];
+    let expected = expected.concat();
+
+    std::io::Write::write_all(&mut port, b"AT#FTPGET\r").unwrap();
+    let mut seen = Vec::new();
+    let mut reads = 0;
+    let mut buf = [0u8; 65536];
+    let start = Instant::now();
+    while !seen.ends_with(b"\r\nOK\r\n") && start.elapsed() < Duration::from_secs(20) {
+        if let Ok(n) = std::io::Read::read(&mut port, &mut buf) {
+            seen.extend_from_slice(&buf[..n]);
+            reads += 1;
+        }
+    }
+    assert!(seen == expected, "the chunked wire differs from the plain one");
+    // Unchunked, these 4 kB arrive in one or two reads; pieces of at most 16 bytes with pauses
+    // between them cannot all be coalesced.
+    assert!(reads >= 20, "only {reads} reads");
+}
+
+#[test]
+fn output_is_paced_to_the_baud_rate() {
+    let rig = Rig::new(Options { baud: Some(38_400), ..Options::default() });
+    let file = vec![b'x'; 4000];
+    rig.put_file("f.bin", &file);
+    let mut port = rig.open();
+    set_params(&mut port, &rig, "f.bin", b"\r\nOK\r\n");
+    let start = Instant::now();
+    let seen = command(&mut port, "AT#FTPGET", b"\x03\r\nOK\r\n");
+    // 4000 bytes at 3840 bytes per second cannot arrive in less than about a second; this is
+    // a lower bound only, which a busy machine cannot break.
+    let elapsed = start.elapsed();
+    assert!(seen.ends_with(b"\x03\r\nOK\r\n"));
+    assert!(elapsed >= Duration::from_millis(1000), "{elapsed:?}");
+}
