@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use at_ftp_modem::{Chunking, Faults, Options};
 use at_ftp_proto::Escaper;
-use serialport::TTYPort;
+use serialport::{SerialPort, TTYPort};
 
 use crate::host::{HOST, PASSWORD, Rig, USER, command, random, read_until, show};
 
@@ -168,4 +168,47 @@ fn output_is_paced_to_the_baud_rate() {
     let elapsed = start.elapsed();
     assert!(seen.ends_with(b"\x03\r\nOK\r\n"));
     assert!(elapsed >= Duration::from_millis(1000), "{elapsed:?}");
+}
+
+#[test]
+fn basic_commands_link_and_read_back_answer_as_specified() {
+    let (_rig, mut port) = ready(Faults::default(), b"\r\nOK\r\n");
+    let ok = |line: &str| format!("{line}\r\r\nOK\r\n").into_bytes();
+    for line in ["AT&D2", "AT&K0", "AT+CMEE=1", "AT#CONNECTIONSTOP"] {
+        check(&mut port, line, &ok(line));
+    }
+    check(&mut port, "AT#VSTATE", b"AT#VSTATE\r\r\n#STATE: \"IDLE\"\r\n\r\nOK\r\n");
+    let up = b"AT#CONNECTIONSTART\r\r\n10.64.3.17\r\n\r\nOk_Info_GprsActivation\r\n";
+    check(&mut port, "AT#CONNECTIONSTART", up);
+    check(&mut port, "AT#VSTATE", b"AT#VSTATE\r\r\n#STATE: \"CONNECTED\"\r\n\r\nOK\r\n");
+    let again = b"AT#CONNECTIONSTART\r\r\n#CME ERROR: 35840\r\n";
+    check(&mut port, "AT#CONNECTIONSTART", again);
+    // Both read forms: S000457K's `?` and S000333D's bare name.
+    let serv = format!("\r\n#FTPSERV: \"{HOST}\"\r\n\r\nOK\r\n");
+    check(&mut port, "AT#FTPSERV?", format!("AT#FTPSERV?\r{serv}").as_bytes());
+    check(&mut port, "AT#FTPSERV", format!("AT#FTPSERV\r{serv}").as_bytes());
+    check(&mut port, "AT#FTPPORT=0", b"AT#FTPPORT=0\r\r\n#CME ERROR: 34882\r\n");
+    check(&mut port, "HELLO", b"HELLO\r\r\nERROR\r\n");
+    // V0, then E0, then ATZ back to the factory style (whose answer is already verbose).
+    check(&mut port, "ATV0", b"ATV0\r0\r");
+    check(&mut port, "ATE0", b"ATE0\r0\r");
+    check(&mut port, "AT", b"0\r");
+    check(&mut port, "ATZ", b"\r\nOK\r\n");
+    check(&mut port, "AT", b"AT\r\r\nOK\r\n");
+}
+
+#[test]
+fn the_emulator_runs_on_an_existing_device() {
+    // A second pty pair stands in for a null-modem cable: the emulator opens one end by path,
+    // the host talks on the other.
+    let (mut host, device) = TTYPort::pair().unwrap();
+    host.set_timeout(Duration::from_millis(20)).unwrap();
+    let path = device.name().unwrap();
+    let modem =
+        at_ftp_modem::Emulator::on_device(path.as_ref(), 115_200, Options::default()).unwrap();
+    assert_eq!(modem.path(), std::path::Path::new(&path));
+    check(&mut host, "AT", b"AT\r\r\nOK\r\n");
+    check(&mut host, "AT#VSTATE", b"AT#VSTATE\r\r\n#STATE: \"IDLE\"\r\n\r\nOK\r\n");
+    modem.stop().unwrap();
+    drop(device);
 }
