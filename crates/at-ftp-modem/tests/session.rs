@@ -2,7 +2,6 @@
 //! in-memory file store standing in for the FTP server: every byte between them is the real
 //! protocol, checked end to end.
 
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 use at_ftp_modem::{Faults, Modem, code};
@@ -11,8 +10,9 @@ use at_ftp_proto::{
     TransferType,
 };
 
-/// The FTP server's files, by name.
-type Store = HashMap<String, Vec<u8>>;
+mod common;
+
+use common::{Store, serve};
 
 /// What the host saw.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -71,33 +71,7 @@ fn drive(s: &mut Session, m: &mut Modem, store: &mut Store, upload: &[u8], read:
             m.handle_input(&to_modem[..n]);
             to_modem.drain(..n);
         }
-        if let Some(j) = m.poll_job() {
-            job = Some(j);
-            let j = job.as_ref().expect("just set");
-            if j.put {
-                m.ready_for_data();
-            } else if let Some(file) = store.get(&format!("{}/{}", j.dir, j.file)) {
-                m.data_begin();
-                for chunk in file.chunks(1000) {
-                    if !m.send_data(chunk) {
-                        break;
-                    }
-                }
-                m.data_end(Ok(()));
-            } else {
-                m.start_failed(code::NOT_OPENED);
-            }
-        }
-        if let Some(j) = &job
-            && j.put
-        {
-            let (data, ended) = m.take_upload();
-            store.entry(format!("{}/{}", j.dir, j.file)).or_default().extend(data);
-            if ended {
-                m.upload_done(Ok(()));
-                job = None;
-            }
-        }
+        serve(m, store, &mut job);
         from_modem.extend(m.take_output());
         if from_modem.is_empty() && to_modem.is_empty() {
             // Silence: let the session's deadline pass.

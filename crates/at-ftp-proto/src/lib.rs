@@ -149,6 +149,7 @@ extern crate std;
 
 pub mod codec;
 pub mod command;
+pub mod driver;
 pub mod error;
 mod line;
 pub mod response;
@@ -160,6 +161,9 @@ pub use codec::{
     max_escaped_len,
 };
 pub use command::{Dialect, LinkRequest, Param, Request, TransferType};
+#[cfg(feature = "std")]
+pub use driver::RunError;
+pub use driver::{Action, Driver, INPUT_BUFFER, Outcome};
 pub use error::{
     Error, Field, ModemError, ParamError, Phase, Problem, ProtocolError, StartError, WriteError,
 };

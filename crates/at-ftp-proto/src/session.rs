@@ -237,9 +237,16 @@ enum Answer {
     Other,
 }
 
+/// An output waiting for `poll_transmit`: a command line, or a range of the upload buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outgoing {
+    Command(Line),
+    Upload(usize, usize),
+}
+
 /// An event waiting in the queue; the borrowed ones point into the session's buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Pending {
+pub(crate) enum Pending {
     LinkUp(Option<Ipv4Addr>),
     DataBegin,
     ReadyForData,
@@ -434,44 +441,81 @@ impl Session {
 
     /// The next bytes to write to the modem. Write all of them before the next call.
     pub fn poll_transmit(&mut self) -> Option<Transmit<'_>> {
-        if let Some(op) = &mut self.op
-            && let Some(line) = op.send.take()
-        {
-            let secret = op.script.secret_in(line);
-            return Some(Transmit { bytes: op.script.bytes(line), secret, command: true });
-        }
-        if self.upload_sent < self.upload_len {
-            let from = self.upload_sent;
-            self.upload_sent = self.upload_len;
-            return Some(Transmit {
-                bytes: &self.upload[from..self.upload_len],
-                secret: None,
-                command: false,
-            });
-        }
-        None
+        let outgoing = self.take_transmit()?;
+        Some(self.transmit(outgoing))
     }
 
     /// The next event.
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
+        let pending = self.take_event()?;
+        Some(self.event(pending))
+    }
+
+    /// `poll_transmit` in two steps, the first one borrowing nothing: the driver decides what
+    /// to do with an output before it borrows the session's buffers for it.
+    pub(crate) fn take_transmit(&mut self) -> Option<Outgoing> {
+        if let Some(op) = &mut self.op
+            && let Some(line) = op.send.take()
+        {
+            return Some(Outgoing::Command(line));
+        }
+        if self.upload_sent < self.upload_len {
+            let from = self.upload_sent;
+            self.upload_sent = self.upload_len;
+            return Some(Outgoing::Upload(from, self.upload_len));
+        }
+        None
+    }
+
+    /// The bytes of an output taken with `take_transmit`.
+    pub(crate) fn transmit(&self, outgoing: Outgoing) -> Transmit<'_> {
+        match (outgoing, &self.op) {
+            (Outgoing::Command(line), Some(op)) => Transmit {
+                bytes: op.script.bytes(line),
+                secret: op.script.secret_in(line),
+                command: true,
+            },
+            // A command line belongs to an operation; none means nothing to send.
+            (Outgoing::Command(_), None) => Transmit { bytes: &[], secret: None, command: true },
+            (Outgoing::Upload(from, to), _) => {
+                Transmit { bytes: &self.upload[from..to], secret: None, command: false }
+            }
+        }
+    }
+
+    /// The payload of the last `Pending::Payload`.
+    pub(crate) fn payload(&self) -> &[u8] {
+        &self.payload[..self.payload_len]
+    }
+
+    /// The value of the last `Pending::ParamRead`.
+    pub(crate) fn value(&self) -> &[u8] {
+        &self.value[..self.value_len]
+    }
+
+    /// `poll_event` in two steps, the first one borrowing nothing (see `take_transmit`).
+    pub(crate) fn take_event(&mut self) -> Option<Pending> {
         let pending = self.events[0]?;
         self.events.rotate_left(1);
         self.events[MAX_EVENTS - 1] = None;
         self.event_count -= 1;
-        Some(match pending {
+        Some(pending)
+    }
+
+    /// The event of a pending one taken with `take_event`.
+    pub(crate) fn event(&self, pending: Pending) -> Event<'_> {
+        match pending {
             Pending::LinkUp(address) => Event::LinkUp { address },
             Pending::DataBegin => Event::DataBegin,
             Pending::ReadyForData => Event::ReadyForData,
-            Pending::Payload => Event::Payload(&self.payload[..self.payload_len]),
+            Pending::Payload => Event::Payload(self.payload()),
             Pending::Progress(bytes) => Event::Progress { bytes },
             Pending::Complete(bytes) => Event::Complete { bytes },
             Pending::Failed(error, bytes) => Event::Failed { error, bytes },
             Pending::Unsolicited => Event::Unsolicited(self.framer.line()),
-            Pending::ParamRead(param) => {
-                Event::ParamRead { param, value: &self.value[..self.value_len] }
-            }
+            Pending::ParamRead(param) => Event::ParamRead { param, value: self.value() },
             Pending::LineTooLong => Event::LineTooLong,
-        })
+        }
     }
 
     /// Stuffs upload data into the transmit buffer. Returns how many bytes of `data` it
