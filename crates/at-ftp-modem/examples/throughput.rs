@@ -9,20 +9,17 @@
 //! reads): it measures the emulator and the pty, not a client.
 #![allow(clippy::print_stdout)]
 
-use std::collections::BTreeMap;
 use std::error::Error;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-use at_ftp_modem::{Emulator, FtpServer, Options};
+use at_ftp_modem::{Options, Testbed};
 use at_ftp_proto::Unescaper;
 
 const SIZE: usize = 16 << 20;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let dir = std::env::temp_dir().join(format!("at-ftp-throughput-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    let bed = Testbed::new(Options::default())?;
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     let file: Vec<u8> = (0..SIZE)
         .map(|_| {
@@ -32,20 +29,18 @@ fn main() -> Result<(), Box<dyn Error>> {
             (x >> 24) as u8
         })
         .collect();
-    std::fs::write(dir.join("big.bin"), &file)?;
-    let server = FtpServer::start(&dir, "user", "pass")?;
-    let mut options = Options::default();
-    options.ftp.hosts =
-        Some(BTreeMap::from([("ftp.test".into(), IpAddr::V4(Ipv4Addr::LOCALHOST))]));
-    let modem = Emulator::on_pty(options)?;
-    let mut port = serialport::new(modem.path().to_string_lossy(), 115_200)
+    std::fs::write(bed.file("big.bin"), &file)?;
+    let mut port = serialport::new(bed.line().to_string_lossy(), 115_200)
         .timeout(Duration::from_millis(100))
         .open_native()?;
 
     let setup = format!(
-        "ATE0\rAT#FTPSERV=\"ftp.test\"\rAT#FTPPORT={}\rAT#FTPUN=\"user\"\rAT#FTPPW=\"pass\"\r\
+        "ATE0\rAT#FTPSERV=\"{}\"\rAT#FTPPORT={}\rAT#FTPUN=\"{}\"\rAT#FTPPW=\"{}\"\r\
          AT#FTPGETPATH=\"/\"\rAT#FTPGETFILENAME=\"big.bin\"\r",
-        server.addr().port()
+        Testbed::HOST,
+        bed.server().addr().port(),
+        Testbed::USER,
+        Testbed::PASSWORD
     );
     port.write_all(setup.as_bytes())?;
     let mut answers = Vec::new();
@@ -96,6 +91,5 @@ fn main() -> Result<(), Box<dyn Error>> {
         elapsed.as_secs_f64(),
         SIZE as f64 / elapsed.as_secs_f64() / 1e6
     );
-    std::fs::remove_dir_all(&dir)?;
     Ok(())
 }

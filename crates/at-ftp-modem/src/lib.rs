@@ -9,6 +9,7 @@
 //!   chunking of its writes.
 //! - [`FtpServer`] is an FTP server in this process (libunftp on `127.0.0.1`), so tests and
 //!   the demo need no system package.
+//! - [`Testbed`] wires the three together on a temporary directory.
 //!
 //! The whole chain, with the host's side left out (it is the adapters' job):
 //!
@@ -43,8 +44,10 @@ mod ftp;
 mod modem;
 mod runner;
 mod server;
+mod testbed;
 
 pub use ftp::FtpOptions;
 pub use modem::{Faults, Job, MAX_COMMAND, Modem, code};
 pub use runner::{Chunking, Emulator, Options};
 pub use server::FtpServer;
+pub use testbed::Testbed;

@@ -60,7 +60,8 @@ impl fmt::Debug for FtpServer {
 
 impl FtpServer {
     /// Serves `root` (which must exist) to `user` with `password`, on a free port of
-    /// `127.0.0.1`, from threads of its own.
+    /// `127.0.0.1`, from threads of its own (a runtime of its own, so it may be started and
+    /// dropped from sync or async code alike).
     pub fn start(root: impl Into<PathBuf>, user: &str, password: &str) -> io::Result<FtpServer> {
         let root = root.into();
         // Fail here, not in the first session, when the directory is not there.
@@ -71,10 +72,13 @@ impl FtpServer {
             .thread_name("ftp-server")
             .enable_all()
             .build()?;
-        let listener = runtime.block_on(tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)))?;
+        // Bound here, not with `block_on`: that would panic when called from async code.
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let served = root.clone();
         runtime.spawn(async move {
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
             // libunftp's `service` takes one connection and consumes its server, so each
             // connection gets a server of its own: that is what lets the kernel pick the port.
             while let Ok((stream, _)) = listener.accept().await {

@@ -381,3 +381,52 @@ pub enum RunError {
     #[error("the local file failed: {0}")]
     Local(#[source] std::io::Error),
 }
+
+/// An [`Outcome`] that owns its value: what an adapter's call returns.
+#[cfg(feature = "std")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finished {
+    /// See [`Outcome::Transferred`].
+    Transferred {
+        /// Payload bytes received or sent.
+        bytes: u64,
+    },
+    /// See [`Outcome::LinkUp`].
+    LinkUp {
+        /// The address the modem reported, if it did.
+        address: Option<Ipv4Addr>,
+    },
+    /// See [`Outcome::Param`].
+    Param {
+        /// The parameter.
+        param: Param,
+        /// Its value.
+        value: std::vec::Vec<u8>,
+    },
+    /// There was no operation (the driver said [`Action::Idle`]).
+    Idle,
+}
+
+#[cfg(feature = "std")]
+impl Finished {
+    /// The verdict of an adapter's call from the driver's [`Action::Done`] (or `None` for
+    /// [`Action::Idle`]) and the first local I/O error met on the way (after which the
+    /// adapter aborted): the local error wins, since it is why the operation was aborted.
+    pub fn verdict(
+        done: Option<Result<Outcome<'_>, Error>>,
+        local: Option<std::io::Error>,
+    ) -> Result<Finished, RunError> {
+        if let Some(e) = local {
+            return Err(RunError::Local(e));
+        }
+        Ok(match done {
+            None => Finished::Idle,
+            Some(Err(e)) => return Err(RunError::Failed(e)),
+            Some(Ok(Outcome::Transferred { bytes })) => Finished::Transferred { bytes },
+            Some(Ok(Outcome::LinkUp { address })) => Finished::LinkUp { address },
+            Some(Ok(Outcome::Param { param, value })) => {
+                Finished::Param { param, value: value.to_vec() }
+            }
+        })
+    }
+}

@@ -161,9 +161,9 @@ pub use codec::{
     max_escaped_len,
 };
 pub use command::{Dialect, LinkRequest, Param, Request, TransferType};
-#[cfg(feature = "std")]
-pub use driver::RunError;
 pub use driver::{Action, Driver, INPUT_BUFFER, Outcome};
+#[cfg(feature = "std")]
+pub use driver::{Finished, RunError};
 pub use error::{
     Error, Field, ModemError, ParamError, Phase, Problem, ProtocolError, StartError, WriteError,
 };

@@ -1,59 +1,47 @@
 //! The test rig (a served directory, the in-process FTP server, the emulator on a pty) and the
 //! host's side: a minimal run loop of the core's `Session` over the pty, and raw wire access.
 
-use std::collections::BTreeMap;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use at_ftp_modem::{Emulator, FtpServer, Options};
+use at_ftp_modem::{Options, Testbed};
 use at_ftp_proto::{Error, Event, Instant, Request, Session};
 use serialport::TTYPort;
-use tempfile::TempDir;
 
-/// The server's name in the emulator's own name table.
-pub(crate) const HOST: &str = "ftp.test";
-pub(crate) const USER: &str = "modem";
-pub(crate) const PASSWORD: &str = "s3cret!";
+pub(crate) const HOST: &str = Testbed::HOST;
+pub(crate) const USER: &str = Testbed::USER;
+pub(crate) const PASSWORD: &str = Testbed::PASSWORD;
 
-/// A served directory, its FTP server, and an emulator whose name table knows [`HOST`].
-pub(crate) struct Rig {
-    pub(crate) dir: TempDir,
-    pub(crate) server: FtpServer,
-    pub(crate) modem: Emulator,
-}
+/// The shared test bench, with the conveniences these tests use.
+pub(crate) struct Rig(Testbed);
 
 impl Rig {
-    pub(crate) fn new(mut options: Options) -> Rig {
-        let dir = tempfile::tempdir().unwrap();
-        let server = FtpServer::start(dir.path(), USER, PASSWORD).unwrap();
-        let hosts = BTreeMap::from([(HOST.to_owned(), IpAddr::V4(Ipv4Addr::LOCALHOST))]);
-        options.ftp.hosts = Some(hosts);
-        let modem = Emulator::on_pty(options).unwrap();
-        Rig { dir, server, modem }
+    pub(crate) fn new(options: Options) -> Rig {
+        Rig(Testbed::new(options).unwrap())
     }
 
-    /// A transfer of `file` in the served root.
     pub(crate) fn request<'a>(&self, file: &'a str) -> Request<'a> {
-        let mut req = Request::new(HOST, USER, PASSWORD, "/", file);
-        req.port = self.server.addr().port();
-        req
+        self.0.request(file)
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.0.server().addr().port()
     }
 
     /// The host's end of the line.
     pub(crate) fn open(&self) -> TTYPort {
-        serialport::new(self.modem.path().to_string_lossy(), 115_200)
+        serialport::new(self.0.line().to_string_lossy(), 115_200)
             .timeout(Duration::from_millis(20))
             .open_native()
             .unwrap()
     }
 
     pub(crate) fn put_file(&self, name: &str, bytes: &[u8]) {
-        std::fs::write(self.dir.path().join(name), bytes).unwrap();
+        std::fs::write(self.0.file(name), bytes).unwrap();
     }
 
     pub(crate) fn file(&self, name: &str) -> Vec<u8> {
-        std::fs::read(self.dir.path().join(name)).unwrap()
+        std::fs::read(self.0.file(name)).unwrap()
     }
 }
 

@@ -15,7 +15,7 @@ const STUFFED: &[u8] = b"A\x10\x03B\x10\x10C\x03";
 
 /// Sets the parameters of a download of `name`, each answered by `ok`.
 fn set_params(port: &mut TTYPort, rig: &Rig, name: &str, ok: &[u8]) {
-    let port_no = rig.server.addr().port();
+    let port_no = rig.port();
     for line in [
         format!("AT#FTPSERV=\"{HOST}\""),
         format!("AT#FTPPORT={port_no}"),

@@ -1,0 +1,206 @@
+//! The async client end to end: the emulator on a pty, the in-process FTP server, real files,
+//! byte for byte; and the same client on an in-memory duplex stream.
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use at_ftp_modem::{Faults, Modem, Options, Testbed};
+use at_ftp_proto::{Config, DLE, Dialect, ETX, LinkRequest, ModemError, Param, Phase, Request};
+use at_ftp_tokio::{Client, Error, Line};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_serial::SerialStream;
+
+fn bed(faults: Faults) -> Testbed {
+    Testbed::new(Options { faults, ..Options::default() }).unwrap()
+}
+
+fn client(bed: &Testbed, config: Config) -> Client<SerialStream> {
+    Client::open(&bed.line().to_string_lossy(), &Line { config, ..Line::default() }).unwrap()
+}
+
+fn random(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+fn is_cme(err: &Error, code: u32) -> bool {
+    matches!(err, Error::Failed(at_ftp_proto::Error::Modem(ModemError::Cme(c))) if *c == code)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trips_in_every_modem_style() {
+    let files =
+        [vec![], vec![ETX], vec![DLE], [DLE, ETX, ETX, DLE, DLE].repeat(1000), random(1 << 20, 1)];
+    let styles = [
+        Faults::default(),
+        Faults { echo_off: true, ..Faults::default() },
+        Faults { numeric: true, ..Faults::default() },
+        Faults {
+            urc_before_data: true,
+            urc_after_data: true,
+            nul_noise: true,
+            ..Faults::default()
+        },
+    ];
+    for faults in styles {
+        let bed = bed(faults.clone());
+        let mut c = client(&bed, Config::default());
+        for (i, bytes) in files.iter().enumerate() {
+            let name = format!("f{i}");
+            let sent = c.put(&bed.request(&name), &mut bytes.as_slice()).await.unwrap();
+            assert_eq!(sent, bytes.len() as u64, "{name} {faults:?}");
+            assert!(std::fs::read(bed.file(&name)).unwrap() == *bytes, "{name} {faults:?}");
+            let mut back = Vec::new();
+            let got = c.get(&bed.request(&name), &mut back).await.unwrap();
+            assert_eq!(got, bytes.len() as u64, "{name} {faults:?}");
+            assert!(back == *bytes, "{name} {faults:?}: the download differs");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_mebibytes_both_ways_and_to_a_file() {
+    let bed = bed(Faults::default());
+    let mut c = client(&bed, Config::default());
+    let bytes = random(16 << 20, 2);
+    assert_eq!(c.put(&bed.request("big"), &mut bytes.as_slice()).await.unwrap(), 16 << 20);
+    assert!(std::fs::read(bed.file("big")).unwrap() == bytes);
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("big.bin");
+    assert_eq!(c.get_to_file(&bed.request("big"), &target).await.unwrap(), 16 << 20);
+    assert!(std::fs::read(&target).unwrap() == bytes);
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_parameters_and_failures_before_data() {
+    let bed = bed(Faults::default());
+    let mut c = client(&bed, Config::default());
+    let link = LinkRequest { apn: "internet", user: "", password: "" };
+    assert_eq!(c.link_up(&link).await.unwrap(), Some([10, 64, 3, 17].into()));
+    assert_eq!(c.link_up(&link).await.unwrap(), None);
+
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("kept.bin");
+    std::fs::write(&target, b"the old file").unwrap();
+    let err = c.get_to_file(&bed.request("missing"), &target).await.unwrap_err();
+    assert!(is_cme(&err, 38016), "{err}");
+    let mut req = bed.request("missing");
+    req.server = "no-such-host.test";
+    let err = c.get_to_file(&req, &target).await.unwrap_err();
+    assert!(is_cme(&err, 38027), "{err}");
+    assert_eq!(std::fs::read(&target).unwrap(), b"the old file");
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1, "a temporary file was left");
+
+    for dialect in [Dialect::Query, Dialect::Legacy] {
+        let value = c.read_param(Param::GetFileName, dialect).await.unwrap();
+        assert_eq!(value, b"missing");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abort_handle_ends_a_download_and_the_client_goes_on() {
+    let bed = Testbed::new(Options { baud: Some(2_000_000), ..Options::default() }).unwrap();
+    let bytes = random(400_000, 4);
+    std::fs::write(bed.file("f"), &bytes).unwrap();
+    let mut c = client(&bed, Config::default());
+    let abort = c.abort_handle();
+    c.on_progress(move |n| {
+        if n >= 100_000 {
+            abort.abort();
+        }
+    });
+    let mut part = Vec::new();
+    let err = c.get(&bed.request("f"), &mut part).await.unwrap_err();
+    assert!(matches!(err, Error::Failed(at_ftp_proto::Error::Aborted)), "{err}");
+    assert!(part.len() >= 100_000 && part.len() < bytes.len(), "{}", part.len());
+    assert!(part == bytes[..part.len()]);
+    c.on_progress(|_| {});
+    assert_eq!(c.read_param(Param::GetFileName, Dialect::Query).await.unwrap(), b"f");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_future_is_drained_by_the_next_call() {
+    let bed = Testbed::new(Options { baud: Some(2_000_000), ..Options::default() }).unwrap();
+    let bytes = random(300_000, 5);
+    std::fs::write(bed.file("f"), &bytes).unwrap();
+    let mut c = client(&bed, Config::default());
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("f.bin");
+    // Cancelled in the middle of the data (300 kB take 1.5 s at this rate).
+    let cut =
+        tokio::time::timeout(Duration::from_millis(400), c.get_to_file(&bed.request("f"), &target))
+            .await;
+    assert!(cut.is_err(), "the download finished before the cancellation");
+    assert!(!target.exists());
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "the temporary file was left");
+    // The next call first drains the cancelled download, then works.
+    let mut back = Vec::new();
+    assert_eq!(c.get(&bed.request("f"), &mut back).await.unwrap(), 300_000);
+    assert!(back == bytes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn modem_silence_is_a_timeout_within_the_deadline() {
+    let bed = bed(Faults { silence_after: Some(1000), ..Faults::default() });
+    std::fs::write(bed.file("f"), random(5000, 6)).unwrap();
+    let config = Config { data_timeout: Duration::from_millis(400), ..Config::default() };
+    let mut c = client(&bed, config);
+    let start = Instant::now();
+    let mut part = Vec::new();
+    let err = c.get(&bed.request("f"), &mut part).await.unwrap_err();
+    let elapsed = start.elapsed();
+    assert!(matches!(err, Error::Failed(at_ftp_proto::Error::Timeout(Phase::Data))), "{err}");
+    assert_eq!(part.len(), 1000);
+    assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_port_going_away_is_a_port_error() {
+    let bed = bed(Faults::default());
+    let mut c = client(&bed, Config::default());
+    drop(bed);
+    let err = c.get(&Request::new("h", "u", "p", "/", "f"), &mut Vec::new()).await.unwrap_err();
+    assert!(matches!(err, Error::Port(_)), "{err}");
+}
+
+/// Any `AsyncRead + AsyncWrite` works: here an in-memory duplex with the sans-IO modem on the
+/// other end, serving one download from memory.
+#[tokio::test]
+async fn a_duplex_stream_works_as_well_as_a_port() {
+    let (near, mut far) = tokio::io::duplex(64);
+    let file = random(20_000, 7);
+    let served = file.clone();
+    let modem = tokio::spawn(async move {
+        let mut m = Modem::default();
+        let mut buf = [0u8; 256];
+        loop {
+            let n = far.read(&mut buf).await.unwrap();
+            if n == 0 {
+                return;
+            }
+            m.handle_input(&buf[..n]);
+            if m.poll_job().is_some() {
+                m.data_begin();
+                m.send_data(&served);
+                m.data_end(Ok(()));
+            }
+            far.write_all(&m.take_output()).await.unwrap();
+        }
+    });
+    let mut c = Client::new(near, Config::default());
+    let mut back = Vec::new();
+    let req = Request::new("ftp.example.com", "u", "p", "/", "f");
+    assert_eq!(c.get(&req, &mut back).await.unwrap(), 20_000);
+    assert!(back == file);
+    drop(c);
+    modem.await.unwrap();
+}
