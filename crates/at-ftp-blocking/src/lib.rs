@@ -27,32 +27,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-pub use at_ftp_proto::RunError as Error;
 use at_ftp_proto::{
     Action, Config, Dialect, Driver, Finished, Instant, LinkRequest, Param, Request,
 };
+pub use at_ftp_proto::{Line, RunError as Error};
 use serialport::{FlowControl, SerialPort};
 
 /// The longest a blocked read waits before it looks at the abort flag.
 pub const ABORT_LATENCY: Duration = Duration::from_millis(100);
-
-/// How to open a serial line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Line {
-    /// Bits per second. Default 115200.
-    pub baud: u32,
-    /// RTS/CTS hardware flow control. Default off. Software flow control is never used: it
-    /// would eat the bytes 0x11 and 0x13 of the payload.
-    pub rts_cts: bool,
-    /// The session's settings (deadlines, line length, stuffing).
-    pub config: Config,
-}
-
-impl Default for Line {
-    fn default() -> Self {
-        Line { baud: 115_200, rts_cts: false, config: Config::default() }
-    }
-}
 
 /// Aborts the operation in flight from another thread; see [`Client::abort_handle`].
 #[derive(Clone, Debug, Default)]
@@ -133,10 +115,7 @@ impl Client {
     pub fn get(&mut self, req: &Request<'_>, sink: &mut dyn Write) -> Result<u64, Error> {
         self.settle()?;
         self.driver.start_get(self.now(), req)?;
-        match self.run(Some(sink), None)? {
-            Finished::Transferred { bytes } => Ok(bytes),
-            _ => Err(unexpected()),
-        }
+        self.run(Some(sink), None)?.transferred()
     }
 
     /// Downloads the request's file to `path`. It goes to a temporary file beside it first,
@@ -165,30 +144,21 @@ impl Client {
     pub fn put(&mut self, req: &Request<'_>, source: &mut dyn Read) -> Result<u64, Error> {
         self.settle()?;
         self.driver.start_put(self.now(), req)?;
-        match self.run(None, Some(source))? {
-            Finished::Transferred { bytes } => Ok(bytes),
-            _ => Err(unexpected()),
-        }
+        self.run(None, Some(source))?.transferred()
     }
 
     /// Brings the GPRS link up (also fine when it was up); the address, when the modem said.
     pub fn link_up(&mut self, req: &LinkRequest<'_>) -> Result<Option<Ipv4Addr>, Error> {
         self.settle()?;
         self.driver.start_link(self.now(), req)?;
-        match self.run(None, None)? {
-            Finished::LinkUp { address } => Ok(address),
-            _ => Err(unexpected()),
-        }
+        self.run(None, None)?.link_up()
     }
 
     /// Reads a parameter back from the modem.
     pub fn read_param(&mut self, param: Param, dialect: Dialect) -> Result<Vec<u8>, Error> {
         self.settle()?;
         self.driver.read_param(self.now(), param, dialect)?;
-        match self.run(None, None)? {
-            Finished::Param { value, .. } => Ok(value),
-            _ => Err(unexpected()),
-        }
+        self.run(None, None)?.value()
     }
 
     fn now(&self) -> Instant {
@@ -306,9 +276,4 @@ fn send(port: &mut dyn SerialPort, mut bytes: &[u8], limit: Duration) -> io::Res
         }
     }
     Ok(())
-}
-
-/// An operation ended with another kind of outcome than it started: the core never does that.
-fn unexpected() -> Error {
-    Error::Failed(at_ftp_proto::Error::Protocol(at_ftp_proto::ProtocolError::UnexpectedResult))
 }

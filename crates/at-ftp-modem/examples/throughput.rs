@@ -13,22 +13,14 @@ use std::error::Error;
 use std::io::{ErrorKind, Read, Write};
 use std::time::{Duration, Instant};
 
-use at_ftp_modem::{Options, Testbed};
+use at_ftp_modem::{Options, Testbed, sample};
 use at_ftp_proto::Unescaper;
 
 const SIZE: usize = 16 << 20;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let bed = Testbed::new(Options::default())?;
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let file: Vec<u8> = (0..SIZE)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect();
+    let file = sample(SIZE, 16);
     std::fs::write(bed.file("big.bin"), &file)?;
     let mut port = serialport::new(bed.line().to_string_lossy(), 115_200)
         .timeout(Duration::from_millis(100))

@@ -50,4 +50,4 @@ pub use ftp::FtpOptions;
 pub use modem::{Faults, Job, MAX_COMMAND, Modem, code};
 pub use runner::{Chunking, Emulator, Options};
 pub use server::FtpServer;
-pub use testbed::Testbed;
+pub use testbed::{Testbed, sample};

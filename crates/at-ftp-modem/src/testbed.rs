@@ -10,6 +10,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
 use at_ftp_proto::Request;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use tempfile::TempDir;
 
 use crate::runner::{Emulator, Options};
@@ -69,4 +71,12 @@ impl Testbed {
     pub fn file(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+}
+
+/// `len` random bytes from `seed`, the same for the same seed: files for tests, benches and
+/// the demo (random binary data has about 0.8% special bytes, as real files do).
+pub fn sample(len: usize, seed: u64) -> Vec<u8> {
+    let mut bytes = vec![0u8; len];
+    StdRng::seed_from_u64(seed).fill_bytes(&mut bytes);
+    bytes
 }

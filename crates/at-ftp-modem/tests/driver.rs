@@ -7,7 +7,7 @@ mod common;
 
 use std::net::Ipv4Addr;
 
-use at_ftp_modem::{Faults, Modem};
+use at_ftp_modem::{Faults, Modem, sample};
 use at_ftp_proto::{
     Action, Dialect, Driver, Error, Instant, LinkRequest, Outcome, Param, Phase, Request,
     StartError,
@@ -105,21 +105,9 @@ fn request(file: &str) -> Request<'_> {
     Request::new("ftp.example.com", "user", "hunter2", "/pub", file)
 }
 
-fn random(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
 #[test]
 fn uploads_and_downloads_round_trip_at_every_read_size() {
-    for file in [vec![], vec![0x03], vec![0x10], random(100_000, 1)] {
+    for file in [vec![], vec![0x03], vec![0x10], sample(100_000, 1)] {
         for read in [1, 7, 4096] {
             if read == 1 && file.len() > 10_000 {
                 continue;
@@ -165,7 +153,7 @@ fn link_and_parameter_reads_end_with_their_values() {
 
 #[test]
 fn an_aborted_download_ends_only_once_the_modem_is_back_in_command_mode() {
-    let file = random(60_000, 2);
+    let file = sample(60_000, 2);
     let mut m = Modem::default();
     let mut store = Store::from([("/pub/f.bin".to_owned(), file.clone())]);
     let mut d = Driver::default();
@@ -183,7 +171,7 @@ fn an_aborted_download_ends_only_once_the_modem_is_back_in_command_mode() {
 
 #[test]
 fn an_aborted_upload_sends_its_terminator_and_ends() {
-    let file = random(60_000, 3);
+    let file = sample(60_000, 3);
     let mut m = Modem::default();
     let mut store = Store::new();
     let mut d = Driver::default();
@@ -203,7 +191,7 @@ fn an_aborted_upload_sends_its_terminator_and_ends() {
 #[test]
 fn silence_mid_data_is_a_data_timeout_and_a_busy_driver_refuses_to_start() {
     let mut m = Modem::new(Faults { silence_after: Some(100), ..Faults::default() });
-    let mut store = Store::from([("/pub/f.bin".to_owned(), random(1000, 4))]);
+    let mut store = Store::from([("/pub/f.bin".to_owned(), sample(1000, 4))]);
     let mut d = Driver::default();
     d.start_get(Instant::ZERO, &request("f.bin")).unwrap();
     assert_eq!(d.start_get(Instant::ZERO, &request("f.bin")), Err(StartError::Busy));

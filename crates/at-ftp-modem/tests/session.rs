@@ -4,7 +4,7 @@
 
 use std::net::Ipv4Addr;
 
-use at_ftp_modem::{Faults, Modem, code};
+use at_ftp_modem::{Faults, Modem, code, sample};
 use at_ftp_proto::{
     Dialect, Error, Event, Instant, LinkRequest, ModemError, Param, Phase, Request, Session,
     TransferType,
@@ -90,18 +90,6 @@ fn request(file: &str) -> Request<'_> {
     Request::new("ftp.example.com", "user", "hunter2", "/pub", file)
 }
 
-fn random(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
 /// Uploads `file` then downloads it back; returns what came back.
 fn round_trip(m: &mut Modem, file: &[u8], read: usize) -> Vec<u8> {
     let mut store = Store::new();
@@ -124,7 +112,7 @@ fn files_of_every_awkward_shape_round_trip_in_every_style() {
         vec![0x10],
         [0x03, 0x10].repeat(700),
         b"\r\nOK\r\n\x03\r\n#CME ERROR: 1\r\n".to_vec(),
-        random(1 << 20, 7),
+        sample(1 << 20, 7),
     ];
     for (echo, verbose) in [(true, true), (false, true), (true, false), (false, false)] {
         for file in &files {
@@ -142,7 +130,7 @@ fn files_of_every_awkward_shape_round_trip_in_every_style() {
 
 #[test]
 fn every_fault_switch_is_survived_or_reported() {
-    let file = random(50_000, 3);
+    let file = sample(50_000, 3);
     let faults = Faults {
         urc_before_data: true,
         urc_after_data: true,
@@ -166,7 +154,7 @@ fn every_fault_switch_is_survived_or_reported() {
 #[test]
 fn a_broken_data_connection_is_a_failure_with_the_bytes_so_far() {
     let mut m = Modem::new(Faults { abort_after: Some(1234), ..Faults::default() });
-    let mut store = Store::from([("/pub/f.bin".to_owned(), random(10_000, 5))]);
+    let mut store = Store::from([("/pub/f.bin".to_owned(), sample(10_000, 5))]);
     let mut s = Session::default();
     s.start_get(Instant::ZERO, &request("f.bin")).expect("valid");
     let seen = drive(&mut s, &mut m, &mut store, &[], 100);
@@ -178,7 +166,7 @@ fn a_broken_data_connection_is_a_failure_with_the_bytes_so_far() {
 #[test]
 fn silence_mid_data_times_out_in_the_data_phase() {
     let mut m = Modem::new(Faults { silence_after: Some(99), ..Faults::default() });
-    let mut store = Store::from([("/pub/f.bin".to_owned(), random(10_000, 5))]);
+    let mut store = Store::from([("/pub/f.bin".to_owned(), sample(10_000, 5))]);
     let mut s = Session::default();
     s.start_get(Instant::ZERO, &request("f.bin")).expect("valid");
     let seen = drive(&mut s, &mut m, &mut store, &[], 100);

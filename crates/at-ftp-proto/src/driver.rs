@@ -429,4 +429,57 @@ impl Finished {
             }
         })
     }
+
+    /// The bytes of a transfer.
+    pub fn transferred(self) -> Result<u64, RunError> {
+        match self {
+            Finished::Transferred { bytes } => Ok(bytes),
+            _ => Err(RunError::out_of_kind()),
+        }
+    }
+
+    /// The address of a link brought up.
+    pub fn link_up(self) -> Result<Option<Ipv4Addr>, RunError> {
+        match self {
+            Finished::LinkUp { address } => Ok(address),
+            _ => Err(RunError::out_of_kind()),
+        }
+    }
+
+    /// The value of a parameter read.
+    pub fn value(self) -> Result<std::vec::Vec<u8>, RunError> {
+        match self {
+            Finished::Param { value, .. } => Ok(value),
+            _ => Err(RunError::out_of_kind()),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl RunError {
+    /// An operation ended with another kind of outcome than it started: the driver never does
+    /// that, but an adapter answers it with an error, not a panic.
+    fn out_of_kind() -> RunError {
+        RunError::Failed(Error::Protocol(crate::error::ProtocolError::UnexpectedResult))
+    }
+}
+
+/// How an adapter opens a serial line.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// Bits per second. Default 115200.
+    pub baud: u32,
+    /// RTS/CTS hardware flow control. Default off. Software flow control is never used: it
+    /// would eat the bytes 0x11 and 0x13 of the payload.
+    pub rts_cts: bool,
+    /// The session's settings (deadlines, line length, stuffing).
+    pub config: Config,
+}
+
+#[cfg(feature = "std")]
+impl Default for Line {
+    fn default() -> Self {
+        Line { baud: 115_200, rts_cts: false, config: Config::default() }
+    }
 }

@@ -163,7 +163,7 @@ pub use codec::{
 pub use command::{Dialect, LinkRequest, Param, Request, TransferType};
 pub use driver::{Action, Driver, INPUT_BUFFER, Outcome};
 #[cfg(feature = "std")]
-pub use driver::{Finished, RunError};
+pub use driver::{Finished, Line, RunError};
 pub use error::{
     Error, Field, ModemError, ParamError, Phase, Problem, ProtocolError, StartError, WriteError,
 };

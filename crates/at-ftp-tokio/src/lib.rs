@@ -27,31 +27,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-pub use at_ftp_proto::RunError as Error;
 use at_ftp_proto::{
     Action, Config, Dialect, Driver, Finished, Instant, LinkRequest, Param, Request,
 };
+pub use at_ftp_proto::{Line, RunError as Error};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::Notify;
 use tokio_serial::{FlowControl, SerialPort, SerialPortBuilderExt, SerialStream};
-
-/// How to open a serial line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Line {
-    /// Bits per second. Default 115200.
-    pub baud: u32,
-    /// RTS/CTS hardware flow control. Default off. Software flow control is never used: it
-    /// would eat the bytes 0x11 and 0x13 of the payload.
-    pub rts_cts: bool,
-    /// The session's settings (deadlines, line length, stuffing).
-    pub config: Config,
-}
-
-impl Default for Line {
-    fn default() -> Self {
-        Line { baud: 115_200, rts_cts: false, config: Config::default() }
-    }
-}
 
 /// Aborts the operation in flight from another task; see [`Client::abort_handle`].
 #[derive(Clone, Debug, Default)]
@@ -151,10 +133,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
     {
         self.settle().await?;
         self.driver.start_get(self.now(), req)?;
-        match self.run(Some(sink), None::<&mut tokio::io::Empty>).await? {
-            Finished::Transferred { bytes } => Ok(bytes),
-            _ => Err(unexpected()),
-        }
+        self.run(Some(sink), None::<&mut tokio::io::Empty>).await?.transferred()
     }
 
     /// Downloads the request's file to `path`. It goes to a temporary file beside it first,
@@ -189,30 +168,21 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
     {
         self.settle().await?;
         self.driver.start_put(self.now(), req)?;
-        match self.run(None::<&mut tokio::io::Sink>, Some(source)).await? {
-            Finished::Transferred { bytes } => Ok(bytes),
-            _ => Err(unexpected()),
-        }
+        self.run(None::<&mut tokio::io::Sink>, Some(source)).await?.transferred()
     }
 
     /// Brings the GPRS link up (also fine when it was up); the address, when the modem said.
     pub async fn link_up(&mut self, req: &LinkRequest<'_>) -> Result<Option<Ipv4Addr>, Error> {
         self.settle().await?;
         self.driver.start_link(self.now(), req)?;
-        match self.idle_run().await? {
-            Finished::LinkUp { address } => Ok(address),
-            _ => Err(unexpected()),
-        }
+        self.idle_run().await?.link_up()
     }
 
     /// Reads a parameter back from the modem.
     pub async fn read_param(&mut self, param: Param, dialect: Dialect) -> Result<Vec<u8>, Error> {
         self.settle().await?;
         self.driver.read_param(self.now(), param, dialect)?;
-        match self.idle_run().await? {
-            Finished::Param { value, .. } => Ok(value),
-            _ => Err(unexpected()),
-        }
+        self.idle_run().await?.value()
     }
 
     fn now(&self) -> Instant {
@@ -340,9 +310,4 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
             }
         }
     }
-}
-
-/// An operation ended with another kind of outcome than it started: the core never does that.
-fn unexpected() -> Error {
-    Error::Failed(at_ftp_proto::Error::Protocol(at_ftp_proto::ProtocolError::UnexpectedResult))
 }

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use at_ftp_modem::{Faults, Modem, Options, Testbed};
+use at_ftp_modem::{Faults, Modem, Options, Testbed, sample};
 use at_ftp_proto::{Config, DLE, Dialect, ETX, LinkRequest, ModemError, Param, Phase, Request};
 use at_ftp_tokio::{Client, Error, Line};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,18 +18,6 @@ fn client(bed: &Testbed, config: Config) -> Client<SerialStream> {
     Client::open(&bed.line().to_string_lossy(), &Line { config, ..Line::default() }).unwrap()
 }
 
-fn random(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
 fn is_cme(err: &Error, code: u32) -> bool {
     matches!(err, Error::Failed(at_ftp_proto::Error::Modem(ModemError::Cme(c))) if *c == code)
 }
@@ -37,7 +25,7 @@ fn is_cme(err: &Error, code: u32) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_trips_in_every_modem_style() {
     let files =
-        [vec![], vec![ETX], vec![DLE], [DLE, ETX, ETX, DLE, DLE].repeat(1000), random(1 << 20, 1)];
+        [vec![], vec![ETX], vec![DLE], [DLE, ETX, ETX, DLE, DLE].repeat(1000), sample(1 << 20, 1)];
     let styles = [
         Faults::default(),
         Faults { echo_off: true, ..Faults::default() },
@@ -69,7 +57,7 @@ async fn round_trips_in_every_modem_style() {
 async fn sixteen_mebibytes_both_ways_and_to_a_file() {
     let bed = bed(Faults::default());
     let mut c = client(&bed, Config::default());
-    let bytes = random(16 << 20, 2);
+    let bytes = sample(16 << 20, 2);
     assert_eq!(c.put(&bed.request("big"), &mut bytes.as_slice()).await.unwrap(), 16 << 20);
     assert!(std::fs::read(bed.file("big")).unwrap() == bytes);
     let out = tempfile::tempdir().unwrap();
@@ -108,7 +96,7 @@ async fn link_parameters_and_failures_before_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_abort_handle_ends_a_download_and_the_client_goes_on() {
     let bed = Testbed::new(Options { baud: Some(2_000_000), ..Options::default() }).unwrap();
-    let bytes = random(400_000, 4);
+    let bytes = sample(400_000, 4);
     std::fs::write(bed.file("f"), &bytes).unwrap();
     let mut c = client(&bed, Config::default());
     let abort = c.abort_handle();
@@ -129,7 +117,7 @@ async fn an_abort_handle_ends_a_download_and_the_client_goes_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_future_is_drained_by_the_next_call() {
     let bed = Testbed::new(Options { baud: Some(2_000_000), ..Options::default() }).unwrap();
-    let bytes = random(300_000, 5);
+    let bytes = sample(300_000, 5);
     std::fs::write(bed.file("f"), &bytes).unwrap();
     let mut c = client(&bed, Config::default());
     let out = tempfile::tempdir().unwrap();
@@ -150,7 +138,7 @@ async fn a_dropped_future_is_drained_by_the_next_call() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn modem_silence_is_a_timeout_within_the_deadline() {
     let bed = bed(Faults { silence_after: Some(1000), ..Faults::default() });
-    std::fs::write(bed.file("f"), random(5000, 6)).unwrap();
+    std::fs::write(bed.file("f"), sample(5000, 6)).unwrap();
     let config = Config { data_timeout: Duration::from_millis(400), ..Config::default() };
     let mut c = client(&bed, config);
     let start = Instant::now();
@@ -177,7 +165,7 @@ async fn the_port_going_away_is_a_port_error() {
 #[tokio::test]
 async fn a_duplex_stream_works_as_well_as_a_port() {
     let (near, mut far) = tokio::io::duplex(64);
-    let file = random(20_000, 7);
+    let file = sample(20_000, 7);
     let served = file.clone();
     let modem = tokio::spawn(async move {
         let mut m = Modem::default();

@@ -4,10 +4,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, TcpListener};
 use std::thread;
 
-use at_ftp_modem::Options;
+use at_ftp_modem::{Options, sample};
 use at_ftp_proto::{Error, Instant, ModemError, Request, Session};
 
-use crate::host::{PASSWORD, Rig, USER, drive, get, random};
+use crate::host::{PASSWORD, Rig, USER, drive, get};
 
 fn cme(code: u32) -> Result<u64, Error> {
     Err(Error::Modem(ModemError::Cme(code)))
@@ -107,7 +107,7 @@ fn failing_server(data: Vec<u8>) -> u16 {
 #[test]
 fn a_transfer_the_server_fails_ends_with_etx_and_37966() {
     let rig = Rig::new(Options::default());
-    let data = random(10_000, 11);
+    let data = sample(10_000, 11);
     let mut req = Request::new("127.0.0.1", USER, PASSWORD, "/", "f.bin");
     req.port = failing_server(data.clone());
     let seen = get_with(&rig, &req);

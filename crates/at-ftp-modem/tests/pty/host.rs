@@ -152,16 +152,3 @@ pub(crate) fn command(port: &mut TTYPort, line: &str, end: &[u8]) -> Vec<u8> {
 pub(crate) fn show(bytes: &[u8]) -> String {
     bytes.escape_ascii().to_string()
 }
-
-/// Random bytes from a seed.
-pub(crate) fn random(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}

@@ -1,9 +1,9 @@
 //! Downloads and uploads through the pty and the real FTP server, byte for byte.
 
-use at_ftp_modem::{Faults, Options};
+use at_ftp_modem::{Faults, Options, sample};
 use at_ftp_proto::{DLE, ETX, Instant, Session, TransferType};
 
-use crate::host::{Rig, drive, get, put, random};
+use crate::host::{Rig, drive, get, put};
 
 /// Every awkward shape of file below a mebibyte: empty, one special byte, only special bytes,
 /// specials at both ends, something that looks like a result line.
@@ -15,7 +15,7 @@ fn small_files() -> Vec<(&'static str, Vec<u8>)> {
         ("dle.bin", vec![DLE]),
         ("specials.bin", specials),
         ("edges.bin", [&[DLE, ETX][..], b"middle\r\nOK\r\n", &[ETX, DLE, DLE]].concat()),
-        ("mib.bin", random(1 << 20, 7)),
+        ("mib.bin", sample(1 << 20, 7)),
     ]
 }
 
@@ -43,7 +43,7 @@ fn uploads_arrive_byte_for_byte() {
 #[test]
 fn sixteen_mebibytes_go_both_ways() {
     let rig = Rig::new(Options::default());
-    let bytes = random(16 << 20, 16);
+    let bytes = sample(16 << 20, 16);
     let seen = put(&rig, "big.bin", &bytes);
     assert_eq!(seen.end, Ok(bytes.len() as u64));
     assert!(rig.file("big.bin") == bytes, "the stored file differs");
@@ -70,7 +70,7 @@ fn transfers_survive_every_quirk_switched_on_at_once() {
         max_delay: std::time::Duration::from_micros(300),
     };
     let rig = Rig::new(Options { faults, chunking: Some(chunking), ..Options::default() });
-    let bytes = random(200_000, 3);
+    let bytes = sample(200_000, 3);
     let seen = put(&rig, "quirks.bin", &bytes);
     assert_eq!(seen.end, Ok(bytes.len() as u64));
     assert!(rig.file("quirks.bin") == bytes);

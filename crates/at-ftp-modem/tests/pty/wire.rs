@@ -2,11 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use at_ftp_modem::{Chunking, Faults, Options};
+use at_ftp_modem::{Chunking, Faults, Options, sample};
 use at_ftp_proto::Escaper;
 use serialport::{SerialPort, TTYPort};
 
-use crate::host::{HOST, PASSWORD, Rig, USER, command, random, read_until, show};
+use crate::host::{HOST, PASSWORD, Rig, USER, command, read_until, show};
 
 /// The file every case downloads: both special bytes, and text around them.
 const FILE: &[u8] = b"A\x03B\x10C";
@@ -125,7 +125,7 @@ fn silence_after_n_bytes_sends_nothing_more() {
 fn chunked_writes_keep_every_byte_and_arrive_in_pieces() {
     let chunking = Chunking { seed: 9, max_chunk: 16, max_delay: Duration::from_millis(1) };
     let rig = Rig::new(Options { chunking: Some(chunking), ..Options::default() });
-    let file = random(4000, 5);
+    let file = sample(4000, 5);
     rig.put_file("f.bin", &file);
     let mut port = rig.open();
     set_params(&mut port, &rig, "f.bin", b"\r\nOK\r\n");
