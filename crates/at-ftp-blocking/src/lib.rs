@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use at_ftp_proto::{
-    Action, Config, Dialect, Driver, Finished, Instant, LinkRequest, Param, Request,
+    Action, Config, Dialect, Driver, Finished, Instant, LinkRequest, Param, Request, Wire,
 };
 pub use at_ftp_proto::{Line, RunError as Error};
 use serialport::{FlowControl, SerialPort};
@@ -49,6 +49,7 @@ impl AbortHandle {
 }
 
 type Progress = Box<dyn FnMut(u64) + Send>;
+type Tap = Box<dyn FnMut(Wire<'_>) + Send>;
 
 /// A modem on a serial port.
 pub struct Client {
@@ -57,6 +58,7 @@ pub struct Client {
     origin: std::time::Instant,
     abort: AbortHandle,
     progress: Option<Progress>,
+    tap: Option<Tap>,
 }
 
 impl std::fmt::Debug for Client {
@@ -92,10 +94,18 @@ impl Client {
             origin: std::time::Instant::now(),
             abort: AbortHandle::default(),
             progress: None,
+            tap: None,
         }
     }
 
-    /// Calls `f` with the payload bytes received so far, as a download goes.
+    /// Calls `f` with every byte written to and read from the port, for a transcript (see
+    /// [`Wire`] about the password's echo).
+    pub fn on_wire(&mut self, f: impl FnMut(Wire<'_>) + Send + 'static) {
+        self.tap = Some(Box::new(f));
+    }
+
+    /// Calls `f` with the payload bytes received (download) or read from the source
+    /// (upload) so far, as a transfer goes.
     pub fn on_progress(&mut self, f: impl FnMut(u64) + Send + 'static) {
         self.progress = Some(Box::new(f));
     }
@@ -194,7 +204,12 @@ impl Client {
                 self.driver.abort(now);
             }
             let failed = match self.driver.poll(now) {
-                Action::Transmit(t) => send(&mut *self.port, t.bytes(), limit).err(),
+                Action::Transmit(t) => {
+                    if let Some(tap) = &mut self.tap {
+                        tap(Wire::Sent(t));
+                    }
+                    send(&mut *self.port, t.bytes(), limit).err()
+                }
                 Action::Payload(data) => {
                     if let Some(e) = sink.as_mut().and_then(|s| s.write_all(data).err()) {
                         local.get_or_insert(e);
@@ -231,6 +246,9 @@ impl Client {
                         Ok(()) => match self.port.read(buf) {
                             Ok(0) => Some(ErrorKind::UnexpectedEof.into()),
                             Ok(n) => {
+                                if let Some(tap) = &mut self.tap {
+                                    tap(Wire::Received(&buf[..n]));
+                                }
                                 self.driver.received(n);
                                 None
                             }

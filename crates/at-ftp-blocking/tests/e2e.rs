@@ -243,3 +243,34 @@ fn memory_stays_flat_whatever_the_file_size() {
     eprintln!("peak RSS after 1 MiB: {after_small} KiB, after 128 MiB: {after_big} KiB");
     assert!(growth < 8 * 1024, "peak grew by {growth} KiB ({after_small} -> {after_big})");
 }
+
+#[test]
+fn the_wire_tap_sees_both_directions_and_progress_counts_uploads() {
+    use std::sync::{Arc, Mutex};
+    let bed = bed(Faults::default());
+    let mut c = client(&bed, Config::default());
+    let sent = Arc::new(Mutex::new(String::new()));
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let (s, r) = (sent.clone(), received.clone());
+    c.on_wire(move |w| match w {
+        at_ftp_proto::Wire::Sent(t) => s.lock().unwrap().push_str(&t.to_string()),
+        at_ftp_proto::Wire::Received(b) => r.lock().unwrap().extend_from_slice(b),
+    });
+    let counts = Arc::new(Mutex::new(Vec::new()));
+    let k = counts.clone();
+    c.on_progress(move |n| k.lock().unwrap().push(n));
+    let bytes = sample(10_000, 8);
+    c.put(&bed.request("f"), &mut bytes.as_slice()).unwrap();
+
+    let sent = sent.lock().unwrap();
+    assert!(sent.contains("AT#FTPPW=\"***\"\\x0d"), "{sent}");
+    assert!(sent.contains("AT#FTPPUT\\x0d"), "{sent}");
+    assert!(!sent.contains(Testbed::PASSWORD));
+    // The modem's echo carries the password back: the raw tap shows it, as documented.
+    let received = String::from_utf8_lossy(&received.lock().unwrap()).into_owned();
+    assert!(received.contains("Ok_Info_WaitingForData"), "{received}");
+    assert!(received.contains(Testbed::PASSWORD));
+    let counts = counts.lock().unwrap();
+    assert_eq!(counts.last(), Some(&10_000));
+    assert!(counts.windows(2).all(|w| w[0] < w[1]), "{counts:?}");
+}

@@ -76,6 +76,14 @@ impl<'a> Request<'a> {
     }
 }
 
+impl Request<'_> {
+    /// Checks every value as a start would, without starting: a command-line tool refuses a
+    /// bad argument before it opens the port.
+    pub fn check(&self) -> Result<(), ParamError> {
+        Script::transfer(self, false).map(drop)
+    }
+}
+
 impl fmt::Debug for Request<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
@@ -102,6 +110,13 @@ pub struct LinkRequest<'a> {
     pub user: &'a str,
     /// The APN password; may be empty. Never logged.
     pub password: &'a str,
+}
+
+impl LinkRequest<'_> {
+    /// Checks every value as a start would, without starting (see [`Request::check`]).
+    pub fn check(&self) -> Result<(), ParamError> {
+        Script::link(self).map(drop)
+    }
 }
 
 impl fmt::Debug for LinkRequest<'_> {

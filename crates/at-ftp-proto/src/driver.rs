@@ -82,7 +82,7 @@ pub enum Action<'a> {
     /// Decoded download data, in order: write it to the destination. Provisional until
     /// [`Action::Done`] with `Ok`.
     Payload(&'a [u8]),
-    /// The payload bytes received so far in this download.
+    /// The payload bytes received (download) or taken from the source (upload) so far.
     Progress(u64),
     /// Worth a log line, nothing more: [`Event::DataBegin`], [`Event::ReadyForData`],
     /// [`Event::Unsolicited`] or [`Event::LineTooLong`].
@@ -104,6 +104,16 @@ pub enum Action<'a> {
     Done(Result<Outcome<'a>, Error>),
     /// No operation in flight: start one.
     Idle,
+}
+
+/// Bytes that crossed the line, for an adapter's transcript hook.
+#[derive(Clone, Copy, Debug)]
+pub enum Wire<'a> {
+    /// Written to the modem. Its `Display` shows a password as `***`.
+    Sent(Transmit<'a>),
+    /// Read from the modem, raw: with echo on (`ATE1`), this includes the modem's echo of
+    /// the password command, so a transcript must redact it (the `at-ftp` tool does).
+    Received(&'a [u8]),
 }
 
 /// How an operation succeeded.
@@ -160,6 +170,8 @@ pub struct Driver {
     stage_at: usize,
     stage_len: usize,
     source: Source,
+    /// Upload bytes taken from the source, and whether that count is yet to be reported.
+    uploaded: (u64, bool),
     end: Option<End>,
     value: [u8; MAX_LINE],
     value_len: usize,
@@ -194,6 +206,7 @@ impl Driver {
             stage_at: 0,
             stage_len: 0,
             source: Source::Closed,
+            uploaded: (0, false),
             end: None,
             value: [0; MAX_LINE],
             value_len: 0,
@@ -263,6 +276,9 @@ impl Driver {
     pub fn uploaded(&mut self, n: usize) {
         self.stage_at = 0;
         self.stage_len = n.min(PAYLOAD_CHUNK);
+        if n > 0 {
+            self.uploaded = (self.uploaded.0 + self.stage_len as u64, true);
+        }
         if n == 0 && self.source == Source::Open {
             self.source = Source::Ended;
         }
@@ -275,6 +291,10 @@ impl Driver {
             // returns it holds a borrow.
             if let Some(outgoing) = self.session.take_transmit() {
                 return Action::Transmit(self.session.transmit(outgoing));
+            }
+            if self.uploaded.1 {
+                self.uploaded.1 = false;
+                return Action::Progress(self.uploaded.0);
             }
             if let Some(pending) = self.session.take_event() {
                 match pending {
@@ -359,6 +379,7 @@ impl Driver {
         self.stage_at = 0;
         self.stage_len = 0;
         self.source = Source::Closed;
+        self.uploaded = (0, false);
         Ok(())
     }
 }

@@ -161,7 +161,7 @@ pub use codec::{
     max_escaped_len,
 };
 pub use command::{Dialect, LinkRequest, Param, Request, TransferType};
-pub use driver::{Action, Driver, INPUT_BUFFER, Outcome};
+pub use driver::{Action, Driver, INPUT_BUFFER, Outcome, Wire};
 #[cfg(feature = "std")]
 pub use driver::{Finished, Line, RunError};
 pub use error::{

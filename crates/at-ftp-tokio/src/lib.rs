@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use at_ftp_proto::{
-    Action, Config, Dialect, Driver, Finished, Instant, LinkRequest, Param, Request,
+    Action, Config, Dialect, Driver, Finished, Instant, LinkRequest, Param, Request, Wire,
 };
 pub use at_ftp_proto::{Line, RunError as Error};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
@@ -53,6 +53,7 @@ impl AbortHandle {
 }
 
 type Progress = Box<dyn FnMut(u64) + Send>;
+type Tap = Box<dyn FnMut(Wire<'_>) + Send>;
 
 /// A modem on an async byte stream.
 pub struct Client<T> {
@@ -61,6 +62,7 @@ pub struct Client<T> {
     origin: tokio::time::Instant,
     abort: AbortHandle,
     progress: Option<Progress>,
+    tap: Option<Tap>,
 }
 
 impl<T> std::fmt::Debug for Client<T> {
@@ -107,10 +109,18 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
             origin: tokio::time::Instant::now(),
             abort: AbortHandle::default(),
             progress: None,
+            tap: None,
         }
     }
 
-    /// Calls `f` with the payload bytes received so far, as a download goes.
+    /// Calls `f` with every byte written to and read from the port, for a transcript (see
+    /// [`Wire`] about the password's echo).
+    pub fn on_wire(&mut self, f: impl FnMut(Wire<'_>) + Send + 'static) {
+        self.tap = Some(Box::new(f));
+    }
+
+    /// Calls `f` with the payload bytes received (download) or read from the source
+    /// (upload) so far, as a transfer goes.
     pub fn on_progress(&mut self, f: impl FnMut(u64) + Send + 'static) {
         self.progress = Some(Box::new(f));
     }
@@ -229,6 +239,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
             }
             let failed = match self.driver.poll(now) {
                 Action::Transmit(t) => {
+                    if let Some(tap) = &mut self.tap {
+                        tap(Wire::Sent(t));
+                    }
                     unflushed = true;
                     self.io.write_all(t.bytes()).await.err()
                 }
@@ -286,6 +299,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
                     match woke {
                         Woke::Read(Ok(0)) => Some(ErrorKind::UnexpectedEof.into()),
                         Woke::Read(Ok(n)) => {
+                            if let Some(tap) = &mut self.tap {
+                                tap(Wire::Received(&buf[..n]));
+                            }
                             self.driver.received(n);
                             None
                         }
