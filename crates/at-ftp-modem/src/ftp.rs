@@ -36,11 +36,19 @@ pub struct FtpOptions {
     /// The modem's own name table, in place of the system resolver: a name not in it does not
     /// resolve (IP literals always do). Tests use it so that no lookup leaves the machine.
     pub hosts: Option<BTreeMap<String, IpAddr>>,
+    /// Connect here whatever `FTPSERV` and `FTPPORT` say: a modem whose network leads to one
+    /// server (the `at-ftp emulate` tool uses it). Resolved like `FTPSERV` would be.
+    pub redirect: Option<(String, u16)>,
 }
 
 impl Default for FtpOptions {
     fn default() -> Self {
-        FtpOptions { active: false, connect_timeout: Duration::from_secs(10), hosts: None }
+        FtpOptions {
+            active: false,
+            connect_timeout: Duration::from_secs(10),
+            hosts: None,
+            redirect: None,
+        }
     }
 }
 

@@ -16,15 +16,13 @@ use libunftp::ServerBuilder;
 use unftp_core::auth::{AuthenticationError, Authenticator, Credentials, Principal};
 use unftp_sbe_fs::Filesystem;
 
-/// One user and password; every other login is refused.
-struct Login {
-    user: String,
-    password: String,
-}
+/// One user and password, every other login refused; or, with `None`, any login at all.
+struct Login(Option<(String, String)>);
 
 impl fmt::Debug for Login {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Login").field("user", &self.user).field("password", &"***").finish()
+        let user = self.0.as_ref().map(|(user, _)| user.as_str());
+        f.debug_struct("Login").field("user", &user).field("password", &"***").finish()
     }
 }
 
@@ -35,11 +33,13 @@ impl Authenticator for Login {
         username: &str,
         creds: &Credentials,
     ) -> Result<Principal, AuthenticationError> {
-        if username != self.user {
-            return Err(AuthenticationError::BadUser);
-        }
-        if creds.password.as_deref() != Some(self.password.as_str()) {
-            return Err(AuthenticationError::BadPassword);
+        if let Some((user, password)) = &self.0 {
+            if username != user {
+                return Err(AuthenticationError::BadUser);
+            }
+            if creds.password.as_deref() != Some(password.as_str()) {
+                return Err(AuthenticationError::BadPassword);
+            }
         }
         Ok(Principal { username: username.to_owned() })
     }
@@ -63,10 +63,18 @@ impl FtpServer {
     /// `127.0.0.1`, from threads of its own (a runtime of its own, so it may be started and
     /// dropped from sync or async code alike).
     pub fn start(root: impl Into<PathBuf>, user: &str, password: &str) -> io::Result<FtpServer> {
-        let root = root.into();
+        FtpServer::serve(root.into(), Login(Some((user.to_owned(), password.to_owned()))))
+    }
+
+    /// Serves `root` to any user with any password (see [`start`](Self::start)).
+    pub fn start_open(root: impl Into<PathBuf>) -> io::Result<FtpServer> {
+        FtpServer::serve(root.into(), Login(None))
+    }
+
+    fn serve(root: PathBuf, login: Login) -> io::Result<FtpServer> {
         // Fail here, not in the first session, when the directory is not there.
         Filesystem::new(&root)?;
-        let login = Arc::new(Login { user: user.to_owned(), password: password.to_owned() });
+        let login = Arc::new(login);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("ftp-server")

@@ -1,0 +1,88 @@
+//! `at-ftp emulate`: the modem emulator on a new pseudo-terminal, its FTP transfers sent to a
+//! served directory or to a given server, until interrupted.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use at_ftp_modem::{Emulator, FtpOptions, FtpServer, Options};
+
+use crate::Failure;
+
+pub(crate) fn run(
+    root: Option<PathBuf>,
+    server: Option<&str>,
+    link: Option<PathBuf>,
+    baud: Option<u32>,
+) -> Result<(), Failure> {
+    let failed = |what: &str, e: std::io::Error| Failure::Failed(format!("could not {what}: {e}"));
+    // Kept alive for the emulator's life: the in-process server and its temporary root.
+    let mut _temp = None;
+    let mut _served = None;
+    let (redirect, described) = match server {
+        Some(text) => {
+            let (host, port) = text
+                .rsplit_once(':')
+                .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
+                .filter(|(h, p)| !h.is_empty() && *p > 0)
+                .ok_or_else(|| Failure::Usage(format!("--ftp-server '{text}' is not HOST:PORT")))?;
+            ((host, port), format!("the FTP server {text}"))
+        }
+        None => {
+            let root = match root {
+                Some(root) => root,
+                None => {
+                    let dir = tempfile::Builder::new()
+                        .prefix("at-ftp-emulate-")
+                        .tempdir()
+                        .map_err(|e| failed("make a temporary directory", e))?;
+                    let path = dir.path().to_owned();
+                    _temp = Some(dir);
+                    path
+                }
+            };
+            let ftp = FtpServer::start_open(&root)
+                .map_err(|e| failed(&format!("serve {}", root.display()), e))?;
+            let addr = ftp.addr();
+            _served = Some(ftp);
+            let said = format!("{} (served on {addr}, any user and password)", root.display());
+            ((addr.ip().to_string(), addr.port()), said)
+        }
+    };
+    let options = Options {
+        baud,
+        ftp: FtpOptions { redirect: Some(redirect), ..FtpOptions::default() },
+        ..Options::default()
+    };
+    let modem = Emulator::on_pty(options).map_err(|e| failed("start the emulator", e))?;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", modem.path().display());
+    let _ = stdout.flush();
+    drop(stdout);
+    if let Some(link) = &link {
+        // Only a symbolic link is replaced: a file of the user's never is.
+        if link.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+            let _ = std::fs::remove_file(link);
+        }
+        std::os::unix::fs::symlink(modem.path(), link)
+            .map_err(|e| failed(&format!("link {}", link.display()), e))?;
+    }
+    eprintln!(
+        "at-ftp: an emulated modem is on {}; every transfer goes to {described}. \
+         Ctrl-C stops it.",
+        modem.path().display()
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed))
+        .map_err(|e| Failure::Failed(format!("could not catch Ctrl-C: {e}")))?;
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if let Some(link) = &link {
+        let _ = std::fs::remove_file(link);
+    }
+    modem.stop().map_err(|e| failed("run the emulator", e))
+}

@@ -1,0 +1,210 @@
+//! `at-ftp`: move a file through the FTP client built into a cellular modem (Multi-Tech, with
+//! the Wavecom-derived IP stack), over its serial line, with AT commands.
+//!
+//! Exit status: 0 success (after the modem's final `OK`), 1 the transfer failed (a modem
+//! error, a timeout, an I/O error), 2 bad usage or a refused argument (refused before the
+//! serial port is opened).
+#![forbid(unsafe_code)]
+// A command-line tool speaks on standard output by design.
+#![allow(clippy::print_stdout)]
+
+mod demo;
+mod emulate;
+mod stuffing;
+mod target;
+mod trace;
+mod transfer;
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use at_ftp_proto::Specials;
+use clap::{Args, Parser, Subcommand};
+
+use crate::stuffing::Unstuffed;
+use crate::transfer::ModemArgs;
+
+/// Move a file through the FTP client of a cellular modem, over its serial line.
+///
+/// For Multi-Tech modems with IP connectivity (a Wavecom-derived TCP/IP stack): at-ftp sets
+/// the modem's FTP parameters, starts AT#FTPGET or AT#FTPPUT, and moves the file with the
+/// modem's DLE/ETX stuffing. A download counts only after the modem's final OK; until then it
+/// is kept in a temporary file beside the target.
+#[derive(Parser, Debug)]
+#[command(name = "at-ftp", version, propagate_version = true)]
+#[command(after_help = "Try `at-ftp demo` first: it needs no hardware.\n\n\
+Exit status: 0 success, 1 the transfer failed, 2 bad usage or a refused argument.\n\
+The password may come from the AT_FTP_PASSWORD environment variable instead of the URL.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Download a file through the modem
+    #[command(
+        after_help = "URL: ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIR/.../FILE (percent-encoding \
+                      decoded; no user means anonymous).\n\n\
+                      Example: at-ftp get --device /dev/ttyUSB0 ftp://user@ftp.example.com/pub/data.bin"
+    )]
+    Get {
+        #[command(flatten)]
+        modem: ModemArgs,
+        /// The remote file: ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIR/.../FILE
+        #[arg(value_name = "URL")]
+        url: String,
+        /// Where to write it ('-' for standard output); default: the remote file's name in the
+        /// current directory
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Upload a file through the modem
+    #[command(
+        after_help = "Example: at-ftp put --device /dev/ttyUSB0 report.csv ftp://user@ftp.example.com/in/report.csv"
+    )]
+    Put {
+        #[command(flatten)]
+        modem: ModemArgs,
+        /// The file to send
+        #[arg(value_name = "LOCAL-FILE")]
+        local: PathBuf,
+        /// Where it goes: ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIR/.../FILE
+        #[arg(value_name = "URL")]
+        url: String,
+    },
+    /// Stuff standard input (DLE before each DLE and ETX) to standard output, then a lone ETX
+    Stuff(SpecialArgs),
+    /// Decode stuffed standard input up to its first lone ETX, to standard output
+    ///
+    /// Exits 0 when the lone ETX came, 1 when the input ended before it or (unless
+    /// --lenient) when a DLE is followed by another byte than DLE or ETX.
+    Unstuff {
+        /// Pass a DLE followed by another byte through as both bytes, instead of failing
+        #[arg(long)]
+        lenient: bool,
+        #[command(flatten)]
+        specials: SpecialArgs,
+    },
+    /// Run the modem emulator on a new pseudo-terminal, until interrupted
+    ///
+    /// Prints the pseudo-terminal's path on the first line of standard output. Every FTP
+    /// transfer the emulated modem makes goes to the served directory (any user and password)
+    /// or to the given server, whatever host the client names.
+    Emulate {
+        /// Serve this directory through an in-process FTP server (default: a new empty
+        /// temporary directory)
+        #[arg(long, value_name = "DIR", conflicts_with = "ftp_server")]
+        ftp_root: Option<PathBuf>,
+        /// Send every transfer to this FTP server instead
+        #[arg(long, value_name = "HOST:PORT")]
+        ftp_server: Option<String>,
+        /// Also make PATH a symbolic link to the pseudo-terminal
+        #[arg(long, value_name = "PATH")]
+        link: Option<PathBuf>,
+        /// Pace the modem's output to this many bits per second
+        #[arg(long, value_name = "N")]
+        baud: Option<u32>,
+    },
+    /// Download and upload a sample file through an emulated modem and an in-process FTP
+    /// server, and check both: no hardware needed
+    Demo,
+}
+
+/// The two special bytes of the stuffing.
+#[derive(Args, Debug, Clone, Copy)]
+struct SpecialArgs {
+    /// The escape byte, decimal or 0x.. hex
+    #[arg(long, value_name = "BYTE", value_parser = byte, default_value = "0x10")]
+    dle: u8,
+    /// The terminator byte, decimal or 0x.. hex
+    #[arg(long, value_name = "BYTE", value_parser = byte, default_value = "0x03")]
+    etx: u8,
+}
+
+impl SpecialArgs {
+    fn specials(self) -> Result<Specials, Failure> {
+        Specials::new(self.dle, self.etx)
+            .map_err(|_| Failure::Usage("--dle and --etx must be two different bytes".into()))
+    }
+}
+
+/// A byte as decimal or `0x..` hex.
+fn byte(text: &str) -> Result<u8, String> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u8::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.map_err(|_| format!("'{text}' is not a byte (0 to 255, or 0x00 to 0xff)"))
+}
+
+/// Why the tool stops with a failure: the message and the exit status.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// Bad usage or a refused argument: exit status 2, nothing was opened.
+    Usage(String),
+    /// The transfer (or the I/O around it) failed: exit status 1.
+    Failed(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Usage(m) | Failure::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("at-ftp: {failure}");
+            ExitCode::from(match failure {
+                Failure::Usage(_) => 2,
+                Failure::Failed(_) => 1,
+            })
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Get { modem, url, output } => {
+            transfer::get(&modem, &url, output.as_deref()).map(drop)
+        }
+        Command::Put { modem, local, url } => transfer::put(&modem, &local, &url).map(drop),
+        Command::Stuff(specials) => {
+            let specials = specials.specials()?;
+            stuffing::stuff(specials, &mut io::stdin().lock(), &mut io::stdout().lock())
+                .map_err(|e| Failure::Failed(format!("could not stuff: {e}")))
+        }
+        Command::Unstuff { lenient, specials } => {
+            let specials = specials.specials()?;
+            let end = stuffing::unstuff(
+                specials,
+                lenient,
+                &mut io::stdin().lock(),
+                &mut io::stdout().lock(),
+            )
+            .map_err(|e| Failure::Failed(format!("could not unstuff: {e}")))?;
+            match end {
+                Unstuffed::Terminated => Ok(()),
+                Unstuffed::Unterminated => Err(Failure::Failed(
+                    "the input ended before its terminator (a lone ETX)".into(),
+                )),
+                Unstuffed::InvalidEscape { offset, byte } => Err(Failure::Failed(format!(
+                    "a DLE at offset {offset} is followed by 0x{byte:02x}, neither DLE nor ETX \
+                     (--lenient passes such pairs through)"
+                ))),
+            }
+        }
+        Command::Emulate { ftp_root, ftp_server, link, baud } => {
+            emulate::run(ftp_root, ftp_server.as_deref(), link, baud)
+        }
+        Command::Demo => demo::run(),
+    }
+}
