@@ -53,8 +53,10 @@ enum Command {
     Get {
         #[command(flatten)]
         modem: ModemArgs,
-        /// The remote file: ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIR/.../FILE
-        #[arg(value_name = "URL")]
+        #[arg(
+            value_name = "URL",
+            help = "The remote file: ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIR/.../FILE"
+        )]
         url: String,
         /// Where to write it ('-' for standard output); default: the remote file's name in the
         /// current directory
@@ -71,8 +73,10 @@ enum Command {
         /// The file to send
         #[arg(value_name = "LOCAL-FILE")]
         local: PathBuf,
-        /// Where it goes: ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIR/.../FILE
-        #[arg(value_name = "URL")]
+        #[arg(
+            value_name = "URL",
+            help = "Where it goes: ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIR/.../FILE"
+        )]
         url: String,
     },
     /// Stuff standard input (DLE before each DLE and ETX) to standard output, then a lone ETX

@@ -87,7 +87,10 @@ pub(crate) fn open(
     job: &Job,
     options: &FtpOptions,
 ) -> Result<Transfer<impl TlsStream + use<>>, u32> {
-    let addrs = options.resolve(&job.server, job.port);
+    let addrs = match &options.redirect {
+        Some((host, port)) => options.resolve(host, *port),
+        None => options.resolve(&job.server, job.port),
+    };
     if addrs.is_empty() {
         return Err(code::NOT_RESOLVED);
     }
