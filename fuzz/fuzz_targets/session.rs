@@ -47,8 +47,8 @@ fuzz_target!(|input: Input| {
                 let mut input = &bytes[..];
                 while !input.is_empty() {
                     let used = session.handle_input(now, input);
-                    let events = drain(&mut session, &mut began);
-                    assert!(used > 0 || events > 0, "no progress");
+                    let outputs = drain(&mut session, &mut began);
+                    assert!(used > 0 || outputs > 0, "no progress");
                     input = &input[used..];
                 }
             }
@@ -77,13 +77,14 @@ fuzz_target!(|input: Input| {
     }
 });
 
-/// Drains transmit and events; returns how many events there were.
+/// Drains transmit and events; returns how many there were.
 fn drain(session: &mut Session, began: &mut bool) -> usize {
+    let mut n = 0;
     while let Some(t) = session.poll_transmit() {
         assert!(!t.bytes().is_empty());
         assert!(!format!("{t:?}").contains(PASSWORD));
+        n += 1;
     }
-    let mut n = 0;
     while let Some(event) = session.poll_event() {
         match event {
             Event::Payload(p) => assert!(!p.is_empty() && p.len() <= PAYLOAD_CHUNK),

@@ -11,6 +11,8 @@
 //!   the demo need no system package.
 //! - [`Testbed`] wires the three together on a temporary directory.
 //!
+//! Everything but `Modem` needs the `runner` feature (on by default).
+//!
 //! The whole chain, with the host's side left out (it is the adapters' job):
 //!
 //! ```no_run
@@ -40,14 +42,22 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "runner")]
 mod ftp;
 mod modem;
+#[cfg(feature = "runner")]
 mod runner;
+#[cfg(feature = "runner")]
 mod server;
+#[cfg(feature = "runner")]
 mod testbed;
 
+#[cfg(feature = "runner")]
 pub use ftp::FtpOptions;
 pub use modem::{Faults, Job, MAX_COMMAND, Modem, code};
+#[cfg(feature = "runner")]
 pub use runner::{Chunking, Emulator, Options};
+#[cfg(feature = "runner")]
 pub use server::FtpServer;
+#[cfg(feature = "runner")]
 pub use testbed::{Testbed, sample};

@@ -394,12 +394,17 @@ impl Session {
     }
 
     /// Takes the bytes the modem sent: whatever the port returned, in any chunks. Returns how
-    /// many it consumed: it stops early as soon as an event is queued, so that the caller
-    /// drains events (and payload) before giving it more. Give the rest again after draining.
-    /// While events are waiting it consumes nothing.
+    /// many it consumed: it stops early as soon as an event or a command line is queued, so
+    /// that the caller drains events (and payload) and writes the command before giving it
+    /// more. Give the rest again after draining. While events or a command line are waiting it
+    /// consumes nothing.
+    ///
+    /// Stopping for the command keeps the exchange in step whatever the reads: a line that
+    /// arrives before the next command went out is never taken as that command's answer in
+    /// one split and not in another.
     pub fn handle_input(&mut self, now: Instant, input: &[u8]) -> usize {
         let mut used = 0;
-        while used < input.len() && self.event_count == 0 {
+        while used < input.len() && self.event_count == 0 && !self.command_pending() {
             let rest = &input[used..];
             used += match self.stream {
                 Stream::Lines => self.lines(now, rest),
@@ -481,6 +486,11 @@ impl Session {
                 Transmit { bytes: &self.upload[from..to], secret: None, command: false }
             }
         }
+    }
+
+    /// A command line waits for `poll_transmit`.
+    fn command_pending(&self) -> bool {
+        self.op.as_ref().is_some_and(|op| op.send.is_some())
     }
 
     /// The payload of the last `Pending::Payload`.
