@@ -208,8 +208,30 @@ impl Client {
                     if let Some(tap) = &mut self.tap {
                         tap(Wire::Sent(t));
                     }
-                    send(&mut *self.port, t.bytes(), limit).err()
+                    let n = t.bytes().len();
+                    let failed = send(&mut *self.port, t.bytes(), limit).err();
+                    self.driver.transmitted(n);
+                    failed
                 }
+                Action::Peek(buf) => match self.port.set_timeout(Duration::ZERO) {
+                    Err(e) => Some(e.into()),
+                    Ok(()) => match self.port.read(buf) {
+                        Ok(0) => Some(ErrorKind::UnexpectedEof.into()),
+                        Ok(n) => {
+                            if let Some(tap) = &mut self.tap {
+                                tap(Wire::Received(&buf[..n]));
+                            }
+                            self.driver.received(n);
+                            None
+                        }
+                        Err(e)
+                            if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::Interrupted) =>
+                        {
+                            None
+                        }
+                        Err(e) => Some(e),
+                    },
+                },
                 Action::Payload(data) => {
                     if let Some(e) = sink.as_mut().and_then(|s| s.write_all(data).err()) {
                         local.get_or_insert(e);

@@ -274,3 +274,36 @@ fn the_wire_tap_sees_both_directions_and_progress_counts_uploads() {
     assert_eq!(counts.last(), Some(&10_000));
     assert!(counts.windows(2).all(|w| w[0] < w[1]), "{counts:?}");
 }
+
+/// A file whose tail would be commands if it reached a modem in command mode.
+fn poisoned(len: usize) -> Vec<u8> {
+    let mut file = sample(len, 10);
+    for _ in 0..20_000 {
+        file.extend_from_slice(b"\rAT#FTPGETFILENAME=\"evil\"\r");
+    }
+    file
+}
+
+#[test]
+fn an_upload_the_modem_fails_midway_stops_and_the_next_call_is_in_step() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let faults = Faults { fail_upload_after: Some(20_000), ..Faults::default() };
+    let bed = bed(faults);
+    let mut c = client(&bed, Config::default());
+    let sent = std::sync::Arc::new(AtomicU64::new(0));
+    let seen = sent.clone();
+    c.on_progress(move |n| seen.store(n, Ordering::Relaxed));
+    let file = poisoned(20_000);
+    let err = c.put(&bed.request("up"), &mut file.as_slice()).unwrap_err();
+    assert!(
+        matches!(err, Error::Failed(at_ftp_proto::Error::Modem(e)) if e == cme(37966)),
+        "{err}"
+    );
+    // The host heard the failure while sending and stopped: of 540 kB, little more than the
+    // 20 kB the modem took went out (what was already in the pty's buffer reached a modem in
+    // command mode, which no host can recall).
+    let sent = sent.load(Ordering::Relaxed);
+    assert!(sent < 20_000 + 128 * 1024 && (sent as usize) < file.len(), "{sent} bytes sent");
+    // The answers to those stray lines were drained: the next command gets its own answer.
+    assert_eq!(c.read_param(Param::PutFileName, Dialect::Query).unwrap(), b"up");
+}

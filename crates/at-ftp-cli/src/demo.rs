@@ -51,6 +51,7 @@ pub(crate) fn run() -> Result<(), Failure> {
 
     let mut args = ModemArgs::for_device(bed.line());
     args.summary = false;
+    args.password_from_env = false;
     let local = work.path().join("sample.bin");
     // Shown without the password, which the commands would take from AT_FTP_PASSWORD.
     let shown = |file: &str| url(file).replace(&format!(":{}@", Testbed::PASSWORD), "@");

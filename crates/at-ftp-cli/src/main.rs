@@ -32,7 +32,7 @@ use crate::transfer::ModemArgs;
 /// the modem's FTP parameters, starts AT#FTPGET or AT#FTPPUT, and moves the file with the
 /// modem's DLE/ETX stuffing. A download counts only after the modem's final OK; until then it
 /// is kept in a temporary file beside the target.
-#[derive(Parser, Debug)]
+#[derive(Parser)]
 #[command(name = "at-ftp", version, propagate_version = true)]
 #[command(after_help = "Try `at-ftp demo` first: it needs no hardware.\n\n\
 Exit status: 0 success, 1 the transfer failed, 2 bad usage or a refused argument.\n\
@@ -42,7 +42,8 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Subcommand, Debug)]
+/// No `Debug`: the arguments hold passwords.
+#[derive(Subcommand)]
 enum Command {
     /// Download a file through the modem
     #[command(

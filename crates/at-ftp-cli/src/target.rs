@@ -36,9 +36,10 @@ impl fmt::Debug for Target {
 
 /// Parses an `ftp://` URL; the error says what is wrong in plain words.
 pub(crate) fn parse(text: &str) -> Result<Target, String> {
-    let url = Url::parse(text).map_err(|e| format!("'{text}' is not a URL: {e}"))?;
+    // No message quotes the URL: it may hold a password.
+    let url = Url::parse(text).map_err(|e| format!("the URL is not valid: {e}"))?;
     if url.scheme() != "ftp" {
-        return Err(format!("'{text}' is not an ftp:// URL"));
+        return Err(format!("the URL is not an ftp:// URL (it starts with {}://)", url.scheme()));
     }
     let server = match url.host() {
         Some(Host::Domain(name)) => decode(name, "host")?,
@@ -46,7 +47,7 @@ pub(crate) fn parse(text: &str) -> Result<Target, String> {
         Some(Host::Ipv6(_)) => {
             return Err("the modem takes an IPv4 address or a host name, not IPv6".into());
         }
-        None => return Err(format!("'{text}' names no server")),
+        None => return Err("the URL names no server".into()),
     };
     let port = url.port_or_known_default().unwrap_or(21);
     let (user, password) = match url.username() {
@@ -60,7 +61,7 @@ pub(crate) fn parse(text: &str) -> Result<Target, String> {
         .unwrap_or_default();
     let file = segments.pop().unwrap_or_default();
     if file.is_empty() {
-        return Err(format!("'{text}' names no file (it ends with /)"));
+        return Err("the URL names no file (its path ends with /)".into());
     }
     let dir = format!("/{}", segments.join("/"));
     Ok(Target { server, port, user, password, dir, file })
@@ -112,11 +113,24 @@ mod tests {
             ("ftp://h/", "names no file"),
             ("ftp://h", "names no file"),
             ("ftp://[::1]/f", "not IPv6"),
-            ("not a url", "not a URL"),
+            ("not a url", "not valid"),
             ("ftp://h/%ff", "not UTF-8"),
         ] {
             let err = parse(text).unwrap_err();
             assert!(err.contains(says), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn no_message_quotes_the_password() {
+        for text in [
+            "ftp://u:hunter2@h/",
+            "http://u:hunter2@h/f",
+            "ftp://u:hunter2@h/%ff",
+            "ftp://u:hunter2@[::1]/f",
+        ] {
+            let err = parse(text).unwrap_err();
+            assert!(!err.contains("hunter2"), "{err}");
         }
     }
 

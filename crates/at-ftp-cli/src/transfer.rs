@@ -20,7 +20,9 @@ use crate::trace::Transcript;
 pub(crate) const PASSWORD_VAR: &str = "AT_FTP_PASSWORD";
 
 /// What `get` and `put` share: the port, the transfer type, the link, the deadlines.
-#[derive(Args, Clone, Debug)]
+///
+/// No `Debug`: it holds the APN password.
+#[derive(Args, Clone)]
 pub(crate) struct ModemArgs {
     /// The modem's serial port, such as /dev/ttyUSB0
     #[arg(long, value_name = "PATH")]
@@ -71,6 +73,10 @@ pub(crate) struct ModemArgs {
     /// The one-line summary after a success (the demo prints its own).
     #[arg(skip = true)]
     pub(crate) summary: bool,
+    /// Whether `AT_FTP_PASSWORD` overrides the URL's password (not in the demo, whose
+    /// server has a password of its own).
+    #[arg(skip = true)]
+    pub(crate) password_from_env: bool,
 }
 
 impl ModemArgs {
@@ -94,6 +100,7 @@ impl ModemArgs {
             trace: None,
             quiet: false,
             summary: true,
+            password_from_env: true,
         }
     }
 
@@ -131,10 +138,12 @@ pub(crate) enum Output {
     File(PathBuf),
 }
 
-/// The URL parsed, with `AT_FTP_PASSWORD` applied.
-fn parse_target(url: &str) -> Result<Target, Failure> {
+/// The URL parsed, with `AT_FTP_PASSWORD` applied when the arguments say so.
+fn parse_target(args: &ModemArgs, url: &str) -> Result<Target, Failure> {
     let mut target = target::parse(url).map_err(Failure::Usage)?;
-    if let Ok(password) = std::env::var(PASSWORD_VAR) {
+    if args.password_from_env
+        && let Ok(password) = std::env::var(PASSWORD_VAR)
+    {
         target.password = password;
     }
     Ok(target)
@@ -161,7 +170,8 @@ fn check(args: &ModemArgs, req: &Request<'_>) -> Result<(), Failure> {
 /// A client on the port, its transcript, the link up when asked.
 struct Connection {
     client: Client,
-    transcript: Option<Arc<Mutex<Transcript<File>>>>,
+    /// Shared with the client's wire tap; taken out (leaving `None`) when finished.
+    transcript: Option<Arc<Mutex<Option<Transcript<File>>>>>,
     device: String,
 }
 
@@ -176,7 +186,7 @@ impl Connection {
                         path.display()
                     ))
                 })?;
-                Some(Arc::new(Mutex::new(Transcript::new(file))))
+                Some(Arc::new(Mutex::new(Some(Transcript::new(file)))))
             }
             None => None,
         };
@@ -187,7 +197,9 @@ impl Connection {
         if let Some(t) = &transcript {
             let t = t.clone();
             client.on_wire(move |wire| {
-                if let Ok(mut t) = t.lock() {
+                if let Ok(mut t) = t.lock()
+                    && let Some(t) = t.as_mut()
+                {
                     t.record(wire);
                 }
             });
@@ -206,9 +218,10 @@ impl Connection {
     }
 
     fn finish(self) -> Result<(), Failure> {
-        let Some(t) = self.transcript else { return Ok(()) };
-        let t = Arc::try_unwrap(t).ok().and_then(|m| m.into_inner().ok());
-        match t.map(Transcript::finish) {
+        let Some(shared) = self.transcript else { return Ok(()) };
+        // A poisoned lock means a panic elsewhere; the transcript is then as good as lost.
+        let transcript = shared.lock().ok().and_then(|mut t| t.take());
+        match transcript.map(Transcript::finish) {
             Some(Err(e)) => Err(Failure::Failed(format!("could not write the trace file: {e}"))),
             _ => Ok(()),
         }
@@ -217,7 +230,7 @@ impl Connection {
 
 /// Downloads the file the URL names.
 pub(crate) fn get(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<u64, Failure> {
-    let target = parse_target(url)?;
+    let target = parse_target(args, url)?;
     let req = request(args, &target);
     check(args, &req)?;
     let output = match output {
@@ -232,15 +245,7 @@ pub(crate) fn get(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<
         },
     };
     let mut session = Connection::open(args)?;
-    // A modem that knows FTPFILESIZE gives the progress bar its length; others say ERROR,
-    // which changes nothing.
-    let size = session
-        .client
-        .read_param(Param::FileSize, args.dialect())
-        .ok()
-        .and_then(|v| std::str::from_utf8(&v).ok()?.trim().parse::<u64>().ok())
-        .filter(|&n| n > 0);
-    let bar = progress(args.quiet, size, &format!("get {}", target.file));
+    let bar = progress(args.quiet, None, &format!("get {}", target.file));
     let shown = bar.clone();
     session.client.on_progress(move |n| shown.set_position(n));
     let start = Instant::now();
@@ -250,8 +255,21 @@ pub(crate) fn get(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<
     };
     bar.finish_and_clear();
     let result = session.check(result);
+    // A modem that knows FTPFILESIZE (its meaning is unconfirmed: PROTOCOL.md section 2)
+    // may report the size of the file just moved; one that disagrees is worth a warning.
+    // Others answer ERROR, which changes nothing.
+    let reported = match &result {
+        Ok(_) => session.client.read_param(Param::FileSize, args.dialect()).ok(),
+        Err(_) => None,
+    };
     session.finish()?;
     let bytes = result?;
+    let reported = reported
+        .and_then(|v| std::str::from_utf8(&v).ok()?.trim().parse::<u64>().ok())
+        .filter(|&n| n > 0);
+    if let Some(n) = reported.filter(|&n| n != bytes) {
+        eprintln!("at-ftp: warning: the modem reports FTPFILESIZE {n}, but {bytes} bytes came");
+    }
     if args.summary && !args.quiet {
         let to = match &output {
             Output::Stdout => "standard output".to_owned(),
@@ -264,7 +282,7 @@ pub(crate) fn get(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<
 
 /// Uploads `local` as the file the URL names.
 pub(crate) fn put(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Failure> {
-    let target = parse_target(url)?;
+    let target = parse_target(args, url)?;
     let req = request(args, &target);
     check(args, &req)?;
     let mut file = File::open(local)

@@ -434,3 +434,27 @@ fn a_progress_bar_is_drawn_when_stderr_is_a_terminal() {
     assert!(text.contains("got f into standard output"), "{text:?}");
     drop(far);
 }
+
+#[test]
+fn no_message_shows_the_password_and_the_demo_ignores_at_ftp_password() {
+    for url in ["ftp://u:hunter2@h/", "http://u:hunter2@h/f", "ftp://u:hunter2@h/a%22b"] {
+        at_ftp()
+            .args(["get", "--device", "/dev/no-such-port", url])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("hunter2").not());
+    }
+    at_ftp().env("AT_FTP_PASSWORD", "another").arg("demo").assert().success();
+}
+
+#[test]
+fn a_trace_that_cannot_be_written_fails_the_command() {
+    let bed = bed();
+    std::fs::write(bed.file("f"), b"data").unwrap();
+    at_ftp()
+        .args(["get", "-q", "--device", &device(&bed), "--trace", "/dev/full", &url(&bed, "f")])
+        .args(["-o", "-"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("could not write the trace file"));
+}

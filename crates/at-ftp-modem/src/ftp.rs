@@ -22,7 +22,7 @@ use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use suppaftp::types::{FileType, FormatControl};
-use suppaftp::{FtpError, FtpStream, ImplFtpStream, Status, TlsStream, TransferStream};
+use suppaftp::{DataStream, FtpError, FtpStream, ImplFtpStream, Status, TlsStream, TransferStream};
 
 use crate::modem::{Job, code};
 
@@ -33,6 +33,9 @@ pub struct FtpOptions {
     pub active: bool,
     /// How long a connection (control or active data) may take.
     pub connect_timeout: Duration,
+    /// How long the server may leave a read or a write waiting, on either connection, before
+    /// the transfer counts as broken (a server that stops answering must not hang the modem).
+    pub io_timeout: Duration,
     /// The modem's own name table, in place of the system resolver: a name not in it does not
     /// resolve (IP literals always do). Tests use it so that no lookup leaves the machine.
     pub hosts: Option<BTreeMap<String, IpAddr>>,
@@ -46,6 +49,7 @@ impl Default for FtpOptions {
         FtpOptions {
             active: false,
             connect_timeout: Duration::from_secs(10),
+            io_timeout: Duration::from_secs(30),
             hosts: None,
             redirect: None,
         }
@@ -99,6 +103,11 @@ pub(crate) fn open(
         .find_map(|addr| TcpStream::connect_timeout(addr, options.connect_timeout).ok())
         .ok_or(code::NOT_OPENED)?;
     let refused = |_| code::NOT_OPENED;
+    let timeouts = |s: &TcpStream| {
+        s.set_read_timeout(Some(options.io_timeout))?;
+        s.set_write_timeout(Some(options.io_timeout))
+    };
+    timeouts(&stream).map_err(|_| code::NOT_OPENED)?;
     let mut ftp = FtpStream::connect_with_stream(stream).map_err(refused)?;
     if options.active {
         ftp = ftp.active_mode(options.connect_timeout);
@@ -125,6 +134,9 @@ pub(crate) fn open(
         ftp.retr_as_stream(job.file.as_str())
     }
     .map_err(refused)?;
+    if let DataStream::Tcp(socket) = data.get_ref() {
+        timeouts(socket).map_err(|_| code::NOT_OPENED)?;
+    }
     Ok(Transfer { ftp, data })
 }
 

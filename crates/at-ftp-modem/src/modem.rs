@@ -55,6 +55,9 @@ pub struct Faults {
     pub abort_after: Option<u64>,
     /// Go silent after this many payload bytes of a download (no terminator, no result).
     pub silence_after: Option<u64>,
+    /// Fail an upload after this many payload bytes: ETX, then `#CME ERROR: 37966`, and back
+    /// to command mode while the host may still be sending (as when the server goes away).
+    pub fail_upload_after: Option<u64>,
 }
 
 /// The FTP work of a transfer, for the emulator's runner. Its `Debug` hides the password.
@@ -102,14 +105,14 @@ enum State {
     Starting { put: bool },
     /// Sending download data.
     Download { escaper: Escaper, sent: u64, silent: bool },
-    /// Receiving upload data.
-    Upload { unescaper: Unescaper },
+    /// Receiving upload data; `taken` payload bytes so far.
+    Upload { unescaper: Unescaper, taken: u64 },
     /// The upload's terminator came; waiting for the runner's result.
     UploadEnding,
 }
 
-/// The emulated modem.
-#[derive(Debug)]
+/// The emulated modem. Its `Debug` hides the stored passwords and the line being typed
+/// (which may be a password command).
 pub struct Modem {
     echo: bool,
     verbose: bool,
@@ -139,6 +142,25 @@ const STRING_PARAMS: [&str; 9] = [
 ];
 /// Parameters stored as numbers or letters.
 const BARE_PARAMS: [&str; 5] = ["FTPPORT", "FTPTYPE", "FTPMODE", "GPRSMODE", "FTPFILESIZE"];
+
+impl fmt::Debug for Modem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let params: BTreeMap<&str, &str> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str(), if k.ends_with("PW") { "***" } else { v.as_str() }))
+            .collect();
+        f.debug_struct("Modem")
+            .field("echo", &self.echo)
+            .field("verbose", &self.verbose)
+            .field("link_up", &self.link_up)
+            .field("params", &params)
+            .field("line_len", &self.line.len())
+            .field("state", &self.state)
+            .field("faults", &self.faults)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Default for Modem {
     fn default() -> Self {
@@ -183,16 +205,26 @@ impl Modem {
     pub fn handle_input(&mut self, mut input: &[u8]) {
         while !input.is_empty() {
             match &mut self.state {
-                State::Upload { unescaper } => {
+                State::Upload { unescaper, taken } => {
                     let mut buf = [0u8; 4096];
                     let p = match unescaper.unescape(input, &mut buf) {
                         Ok(p) => p,
                         // Lenient decoding never fails.
                         Err(e) => e.progress,
                     };
+                    *taken += p.written as u64;
+                    let cut = self.faults.fail_upload_after.filter(|&limit| *taken >= limit);
                     self.upload.extend_from_slice(&buf[..p.written]);
                     input = &input[p.consumed..];
-                    if p.end {
+                    if let Some(limit) = cut {
+                        // The bytes past the limit are lost with the connection; what the
+                        // host sends from now on is read as commands.
+                        let over = usize::try_from(*taken - limit).unwrap_or(usize::MAX);
+                        self.upload.truncate(self.upload.len().saturating_sub(over));
+                        self.state = State::Command;
+                        self.out.push(at_ftp_proto::ETX);
+                        self.final_result(Err(code::CLOSED_BY_PEER));
+                    } else if p.end {
                         self.state = State::UploadEnding;
                     }
                 }
@@ -294,19 +326,25 @@ impl Modem {
         if let State::Starting { put: true } = self.state {
             self.urc_before_data();
             self.result("Ok_Info_WaitingForData", 1028);
-            self.state =
-                State::Upload { unescaper: Unescaper::with(Default::default(), Mode::Lenient) };
+            let unescaper = Unescaper::with(Default::default(), Mode::Lenient);
+            self.state = State::Upload { unescaper, taken: 0 };
         }
     }
 
     /// The upload data decoded so far (with bit 7 cleared in ASCII type), taken out, and
-    /// whether the host's terminator came.
+    /// whether the upload is over: the host's terminator came, or a fault ended it (then
+    /// [`upload_done`](Self::upload_done) changes nothing).
     pub fn take_upload(&mut self) -> (Vec<u8>, bool) {
         let mut data = std::mem::take(&mut self.upload);
         if self.ascii() {
             data.iter_mut().for_each(|b| *b &= 0x7f);
         }
-        (data, matches!(self.state, State::UploadEnding))
+        (data, !matches!(self.state, State::Upload { .. }))
+    }
+
+    /// Whether the modem reads command lines (no transfer in progress).
+    pub fn in_command_mode(&self) -> bool {
+        matches!(self.state, State::Command)
     }
 
     /// Whether `FTPTYPE` is ASCII: the stack then clears bit 7 of every byte, both ways.

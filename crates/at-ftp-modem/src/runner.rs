@@ -300,9 +300,20 @@ impl Runner {
             if !broken && !data.is_empty() {
                 broken = transfer.write_all(&data).is_err();
             }
+            // A fault may have ended the upload: its result goes out now, not after the FTP
+            // side is done.
+            self.flush()?;
             if ended {
                 break;
             }
+        }
+        if self.modem.in_command_mode() {
+            // A fault cut the upload and the modem answers commands again: the server's
+            // verdict no longer matters, and waiting for it must not stall the line.
+            thread::spawn(move || {
+                let _ = transfer.finish();
+            });
+            return Ok(());
         }
         let result = if broken { Err(code::CLOSED_BY_PEER) } else { transfer.finish() };
         self.modem.upload_done(result);

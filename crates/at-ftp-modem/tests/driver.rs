@@ -55,7 +55,20 @@ fn run(
             aborted = d.abort(now);
         }
         match d.poll(now) {
-            Action::Transmit(t) => m.handle_input(t.bytes()),
+            // Short writes, as a port may make them: the driver resumes the rest.
+            Action::Transmit(t) => {
+                let n = t.bytes().len().min(read);
+                m.handle_input(&t.bytes()[..n]);
+                d.transmitted(n);
+            }
+            Action::Peek(buf) => {
+                serve(m, store, &mut job);
+                from_modem.extend(m.take_output());
+                let n = from_modem.len().min(buf.len()).min(read);
+                buf[..n].copy_from_slice(&from_modem[..n]);
+                from_modem.drain(..n);
+                d.received(n);
+            }
             Action::Payload(p) => {
                 payload.extend_from_slice(p);
                 after_abort += usize::from(aborted);
@@ -199,4 +212,24 @@ fn silence_mid_data_is_a_data_timeout_and_a_busy_driver_refuses_to_start() {
     let seen = run(&mut d, &mut m, &mut store, &[], 4096, None);
     assert_eq!(seen.end, Err(Error::Timeout(Phase::Data)));
     assert_eq!(seen.payload, store["/pub/f.bin"][..100]);
+}
+
+#[test]
+fn a_modem_that_fails_an_upload_midway_is_heard_before_the_rest_is_sent() {
+    // After 10 kB the modem is in command mode again; the file goes on with lines that would
+    // be commands there.
+    let mut file = sample(10_000, 9);
+    for _ in 0..2000 {
+        file.extend_from_slice(b"\rAT#FTPGETFILENAME=\"evil\"\r");
+    }
+    let mut m = Modem::new(Faults { fail_upload_after: Some(10_000), ..Faults::default() });
+    let mut store = Store::new();
+    let mut d = Driver::default();
+    d.start_put(Instant::ZERO, &request("f.bin")).unwrap();
+    let seen = run(&mut d, &mut m, &mut store, &file, 4096, None);
+    assert_eq!(seen.end, Err(Error::Modem(at_ftp_proto::ModemError::Cme(37966))));
+    // The driver read the modem between pieces and stopped sending: the injected lines never
+    // reached the modem as commands.
+    assert_eq!(m.param("FTPGETFILENAME"), None);
+    assert_eq!(store["/pub/f.bin"], file[..10_000]);
 }

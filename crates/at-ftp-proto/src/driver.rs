@@ -42,7 +42,11 @@
 //! let mut file = Vec::new();
 //! let bytes = loop {
 //!     match driver.poll(now) {
-//!         Action::Transmit(t) => port.write(t.bytes()),
+//!         Action::Transmit(t) => {
+//!             let n = t.bytes().len();
+//!             port.write(t.bytes()); // all of it, here; a short write reports fewer
+//!             driver.transmitted(n);
+//!         }
 //!         Action::Payload(data) => file.extend_from_slice(data),
 //!         Action::Read { buf, deadline } => {
 //!             let n = port.read(buf, deadline);
@@ -51,6 +55,10 @@
 //!             } else {
 //!                 driver.received(n);
 //!             }
+//!         }
+//!         Action::Peek(buf) => {
+//!             let n = port.read(buf, Some(now)); // what is there, without waiting
+//!             driver.received(n);
 //!         }
 //!         Action::Upload(_) => driver.uploaded(0), // never asked in a download
 //!         Action::Done(Ok(Outcome::Transferred { bytes })) => break bytes,
@@ -68,7 +76,7 @@ use core::net::Ipv4Addr;
 use crate::command::{Dialect, LinkRequest, Param, Request};
 use crate::error::{Error, StartError};
 use crate::line::MAX_LINE;
-use crate::session::{Config, Event, PAYLOAD_CHUNK, Pending, Session, Transmit};
+use crate::session::{Config, Event, PAYLOAD_CHUNK, Pending, Session, Transmit, UPLOAD_BUFFER};
 use crate::time::Instant;
 
 /// The room for port input: one read at most this long.
@@ -77,7 +85,9 @@ pub const INPUT_BUFFER: usize = 4096;
 /// What the adapter does next; from [`Driver::poll`].
 #[derive(Debug)]
 pub enum Action<'a> {
-    /// Write all of these bytes to the port, then poll again.
+    /// Write these bytes to the port, then call [`Driver::transmitted`] with how many were
+    /// written (all of them, or fewer: the rest comes again with the next poll). A write that
+    /// is cut off (an async call dropped mid-write) is thus resumed, never lost.
     Transmit(Transmit<'a>),
     /// Decoded download data, in order: write it to the destination. Provisional until
     /// [`Action::Done`] with `Ok`.
@@ -90,6 +100,11 @@ pub enum Action<'a> {
     /// Fill this buffer with the next bytes of the upload, then call
     /// [`Driver::uploaded`] with their count; 0 means the end of the file.
     Upload(&'a mut [u8]),
+    /// Read what the port has right now into `buf`, without waiting, then call
+    /// [`Driver::received`] (with 0 when it had nothing). Asked between pieces of an upload:
+    /// a modem that fails the upload says so while the data still flows, and must be heard
+    /// before the rest of the file reaches it in command mode.
+    Peek(&'a mut [u8]),
     /// Read the port into `buf`, waiting no later than `deadline`; then call
     /// [`Driver::received`], or [`Driver::timed_out`] once the deadline passed with nothing.
     /// A port that has nothing yet is not an error.
@@ -161,6 +176,14 @@ enum Source {
 /// A [`Session`] with its run loop: see the module documentation.
 pub struct Driver {
     session: Session,
+    /// `out[out_at..out_len]` is a transmit not yet (fully) written, with its secret's range.
+    out: [u8; UPLOAD_BUFFER],
+    out_at: usize,
+    out_len: usize,
+    out_secret: Option<(usize, usize)>,
+    out_command: bool,
+    /// The port was peeked since the upload stage was last filled.
+    peeked: bool,
     input: [u8; INPUT_BUFFER],
     /// `input[input_at..input_len]` is port input the session has not taken yet.
     input_at: usize,
@@ -199,6 +222,12 @@ impl Driver {
     pub fn new(config: Config) -> Self {
         Driver {
             session: Session::new(config),
+            out: [0; UPLOAD_BUFFER],
+            out_at: 0,
+            out_len: 0,
+            out_secret: None,
+            out_command: false,
+            peeked: false,
             input: [0; INPUT_BUFFER],
             input_at: 0,
             input_len: 0,
@@ -262,7 +291,12 @@ impl Driver {
         self.session.abort(now)
     }
 
-    /// `n` bytes were read into the buffer of [`Action::Read`].
+    /// `n` bytes of the last [`Action::Transmit`] were written.
+    pub fn transmitted(&mut self, n: usize) {
+        self.out_at = (self.out_at + n).min(self.out_len);
+    }
+
+    /// `n` bytes were read into the buffer of [`Action::Read`] or [`Action::Peek`].
     pub fn received(&mut self, n: usize) {
         self.input_len = (self.input_len + n).min(INPUT_BUFFER);
     }
@@ -287,10 +321,25 @@ impl Driver {
     /// What to do next. `now` is the time of the call, from the adapter's clock.
     pub fn poll(&mut self, now: Instant) -> Action<'_> {
         loop {
+            if self.out_at < self.out_len {
+                if !self.out_command && self.session.upload_cut_off() {
+                    // The modem cut the upload: the rest of this data would reach it as
+                    // commands.
+                    self.out_at = self.out_len;
+                    continue;
+                }
+                return Action::Transmit(self.unsent());
+            }
             // Each output is taken first and borrowed second, so that only the branch that
-            // returns it holds a borrow.
+            // returns it holds a borrow. It is copied out, so that a write cut short can be
+            // resumed whatever the session does meanwhile.
             if let Some(outgoing) = self.session.take_transmit() {
-                return Action::Transmit(self.session.transmit(outgoing));
+                let t = self.session.transmit(outgoing);
+                let len = t.bytes().len().min(UPLOAD_BUFFER);
+                self.out[..len].copy_from_slice(&t.bytes()[..len]);
+                (self.out_at, self.out_len) = (0, len);
+                (self.out_secret, self.out_command) = (t.secret(), t.is_command());
+                continue;
             }
             if self.uploaded.1 {
                 self.uploaded.1 = false;
@@ -335,6 +384,15 @@ impl Driver {
                     None => Action::Idle,
                 };
             }
+            // What the modem said comes first: it may end an upload in flight.
+            if self.input_at < self.input_len {
+                let used =
+                    self.session.handle_input(now, &self.input[self.input_at..self.input_len]);
+                self.input_at += used;
+                if used > 0 {
+                    continue;
+                }
+            }
             match self.source {
                 Source::Open | Source::Ended if self.stage_at < self.stage_len => {
                     let data = &self.stage[self.stage_at..self.stage_len];
@@ -346,7 +404,14 @@ impl Driver {
                     }
                     continue;
                 }
-                Source::Open => return Action::Upload(&mut self.stage[..]),
+                Source::Open if !self.peeked => {
+                    self.peeked = true;
+                    return Action::Peek(self.free_input());
+                }
+                Source::Open => {
+                    self.peeked = false;
+                    return Action::Upload(&mut self.stage[..]);
+                }
                 Source::Ended => {
                     self.source = Source::Closed;
                     // Refused only when the upload already ended, which is what we want.
@@ -355,21 +420,28 @@ impl Driver {
                 }
                 Source::Closed => {}
             }
-            if self.input_at < self.input_len {
-                let used =
-                    self.session.handle_input(now, &self.input[self.input_at..self.input_len]);
-                self.input_at += used;
-                if used > 0 {
-                    continue;
-                }
-            }
-            // Keep what the session has not taken, at the front; read behind it.
-            self.input.copy_within(self.input_at..self.input_len, 0);
-            self.input_len -= self.input_at;
-            self.input_at = 0;
             let deadline = self.session.poll_timeout();
-            return Action::Read { buf: &mut self.input[self.input_len..], deadline };
+            return Action::Read { buf: self.free_input(), deadline };
         }
+    }
+
+    /// The rest of the transmit in flight.
+    fn unsent(&self) -> Transmit<'_> {
+        let at = self.out_at;
+        // The secret's range, moved to the rest (or gone with the part already written).
+        let secret = self
+            .out_secret
+            .filter(|&(_, end)| end > at)
+            .map(|(start, end)| (start.saturating_sub(at), end - at));
+        Transmit::new(&self.out[at..self.out_len], secret, self.out_command)
+    }
+
+    /// The room behind the input the session has not taken yet (moved to the front).
+    fn free_input(&mut self) -> &mut [u8] {
+        self.input.copy_within(self.input_at..self.input_len, 0);
+        self.input_len -= self.input_at;
+        self.input_at = 0;
+        &mut self.input[self.input_len..]
     }
 
     fn idle(&mut self) -> Result<(), StartError> {

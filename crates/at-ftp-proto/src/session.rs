@@ -18,8 +18,9 @@ use crate::time::Instant;
 
 /// The most decoded payload the session holds: one `Event::Payload` at most this long.
 pub const PAYLOAD_CHUNK: usize = 2048;
-/// The room for stuffed upload bytes waiting for `poll_transmit`.
-const UPLOAD_BUFFER: usize = 2 * PAYLOAD_CHUNK;
+/// The room for stuffed upload bytes waiting for `poll_transmit`: also the most bytes one
+/// `Transmit` holds (a command line is far shorter).
+pub(crate) const UPLOAD_BUFFER: usize = 2 * PAYLOAD_CHUNK;
 /// The most bytes `Escaper::finish` writes: a special byte whose DLE went out alone, and ETX.
 const TERMINATOR_ROOM: usize = 2;
 /// The most events waiting for `poll_event`. `handle_input` stops as soon as one is queued,
@@ -39,6 +40,10 @@ pub struct Config {
     pub data_timeout: Duration,
     /// From the end of the data to the final result. Default 30 s.
     pub result_timeout: Duration,
+    /// After the modem cuts an upload short, how long the line must be quiet before the
+    /// next command: the bytes already sent reach the modem as command lines and draw
+    /// answers that belong to no command. Default 500 ms, our choice.
+    pub quiet_time: Duration,
     /// The longest response line; longer ones are reported and discarded. At most
     /// [`MAX_LINE`] (512), default 256.
     pub max_line_len: usize,
@@ -69,6 +74,7 @@ impl Default for Config {
             start_timeout: Duration::from_secs(120),
             data_timeout: Duration::from_secs(60),
             result_timeout: Duration::from_secs(30),
+            quiet_time: Duration::from_millis(500),
             max_line_len: 256,
             escape_mode: Mode::Strict,
             specials: Specials::DEFAULT,
@@ -139,9 +145,27 @@ pub struct Transmit<'a> {
 }
 
 impl<'a> Transmit<'a> {
+    /// Bytes to write; `secret` is the range of a password in them.
+    pub(crate) fn new(bytes: &'a [u8], secret: Option<(usize, usize)>, command: bool) -> Self {
+        Transmit { bytes, secret, command }
+    }
+
+    /// The range of a password in the bytes, if they hold one.
+    pub(crate) fn secret(&self) -> Option<(usize, usize)> {
+        self.secret
+    }
+
     /// The bytes to write, all of them, in order.
     pub fn bytes(&self) -> &'a [u8] {
         self.bytes
+    }
+
+    /// The first `n` bytes (all, if fewer): what a short write wrote. A password cut in two
+    /// stays hidden.
+    pub fn head(&self, n: usize) -> Transmit<'a> {
+        let n = n.min(self.bytes.len());
+        let secret = self.secret.filter(|&(start, _)| start < n).map(|(s, e)| (s, e.min(n)));
+        Transmit { bytes: &self.bytes[..n], secret, command: self.command }
     }
 
     /// Whether these are command bytes (as opposed to upload data).
@@ -197,6 +221,10 @@ enum Wait {
     Upload,
     /// The final result after the data.
     Result,
+    /// The line to be quiet for `Config::quiet_time` after the modem cut an upload short
+    /// (the failure is reported already); then a bare CR ends whatever partial line the stray
+    /// bytes left in the modem (`cleared`), and the line must be quiet once more.
+    Quiet { cleared: bool },
 }
 
 /// The operation in flight.
@@ -241,6 +269,8 @@ enum Answer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outgoing {
     Command(Line),
+    /// A bare CR, ending a partial line in the modem.
+    LineEnd,
     Upload(usize, usize),
 }
 
@@ -281,6 +311,8 @@ pub struct Session {
     upload_finished: bool,
     value: [u8; MAX_LINE],
     value_len: usize,
+    /// A bare CR waits for `poll_transmit` (see `Wait::Quiet`).
+    line_end: bool,
 }
 
 impl fmt::Debug for Session {
@@ -319,6 +351,7 @@ impl Session {
             upload_finished: false,
             value: [0; MAX_LINE],
             value_len: 0,
+            line_end: false,
         }
     }
 
@@ -417,16 +450,24 @@ impl Session {
     /// Tells the session the time is `now`: a deadline that has passed fails its operation
     /// with [`Error::Timeout`].
     pub fn handle_timeout(&mut self, now: Instant) {
-        let Some(op) = &self.op else { return };
+        let Some(op) = &mut self.op else { return };
         let Some(deadline) = op.deadline else { return };
         if now < deadline {
             return;
         }
+        if op.wait == (Wait::Quiet { cleared: false }) {
+            // Quiet after a cut upload: end the stray partial line, then wait for quiet again.
+            self.line_end = true;
+            op.wait = Wait::Quiet { cleared: true };
+            op.deadline = Some(now + self.config.quiet_time);
+            return;
+        }
+        let op = &*op;
         let phase = match (op.wait, self.stream) {
             (_, Stream::Data { .. }) => Phase::Data,
             (Wait::Result, _) => Phase::Result,
             (Wait::Answer(line), _) => line.step.phase(),
-            (Wait::Upload, _) => Phase::Data,
+            (Wait::Upload | Wait::Quiet { .. }, _) => Phase::Data,
         };
         let (failed, bytes) = (op.failed, op.bytes);
         // The modem's state is unknown now: start over in command mode (the next operation
@@ -459,6 +500,9 @@ impl Session {
     /// `poll_transmit` in two steps, the first one borrowing nothing: the driver decides what
     /// to do with an output before it borrows the session's buffers for it.
     pub(crate) fn take_transmit(&mut self) -> Option<Outgoing> {
+        if core::mem::take(&mut self.line_end) {
+            return Some(Outgoing::LineEnd);
+        }
         if let Some(op) = &mut self.op
             && let Some(line) = op.send.take()
         {
@@ -482,6 +526,7 @@ impl Session {
             },
             // A command line belongs to an operation; none means nothing to send.
             (Outgoing::Command(_), None) => Transmit { bytes: &[], secret: None, command: true },
+            (Outgoing::LineEnd, _) => Transmit { bytes: b"\r", secret: None, command: true },
             (Outgoing::Upload(from, to), _) => {
                 Transmit { bytes: &self.upload[from..to], secret: None, command: false }
             }
@@ -490,7 +535,7 @@ impl Session {
 
     /// A command line waits for `poll_transmit`.
     fn command_pending(&self) -> bool {
-        self.op.as_ref().is_some_and(|op| op.send.is_some())
+        self.line_end || self.op.as_ref().is_some_and(|op| op.send.is_some())
     }
 
     /// The payload of the last `Pending::Payload`.
@@ -636,6 +681,24 @@ impl Session {
         }
     }
 
+    /// The modem ended an upload while the host was still sending: report `error`, send no
+    /// more, and wait for the line to be quiet. The modem is in command mode, so the bytes
+    /// already on their way reach it as command lines, and it answers them (`ERROR`, mostly);
+    /// those answers must not be taken for the next command's.
+    fn upload_cut(&mut self, now: Instant, error: Error) {
+        self.reset_upload();
+        self.fail(error);
+        if let Some(op) = &mut self.op {
+            op.wait = Wait::Quiet { cleared: false };
+            op.deadline = Some(now + self.config.quiet_time);
+        }
+    }
+
+    /// Whether an upload was cut by the modem: upload bytes not yet written must be dropped.
+    pub(crate) fn upload_cut_off(&self) -> bool {
+        self.op.as_ref().is_some_and(|op| matches!(op.wait, Wait::Quiet { .. }))
+    }
+
     /// Reports the failure of the operation; it stays in flight, draining, until the modem is
     /// back in command mode.
     fn fail(&mut self, error: Error) {
@@ -679,6 +742,13 @@ impl Session {
 
     /// One framed line, in `self.framer.line()`.
     fn line(&mut self, now: Instant, cr: bool) {
+        if let Some(op) = &mut self.op
+            && let Wait::Quiet { .. } = op.wait
+        {
+            // An answer to upload bytes the modem took for commands: drop it, wait on.
+            op.deadline = Some(now + self.config.quiet_time);
+            return;
+        }
         let waiting = self.op.as_ref().map(|op| op.wait);
         let step = match waiting {
             Some(Wait::Answer(line)) => Some(line.step),
@@ -775,9 +845,8 @@ impl Session {
             (Answer::Ok, Some(Wait::Result), _) => self.finish(Pending::Complete(bytes)),
             (Answer::Ok, Some(Wait::Upload), _) => {
                 // The modem ended the upload before the host did: the file is not what the
-                // caller meant to send. Stop sending (`finish` drops what is queued).
-                let error = Error::Protocol(ProtocolError::UnexpectedResult);
-                self.finish(Pending::Failed(error, bytes));
+                // caller meant to send.
+                self.upload_cut(now, Error::Protocol(ProtocolError::UnexpectedResult));
             }
             (Answer::DataBegin { numeric }, Some(_), _) => {
                 // Data nobody asked for: the modem is in data mode all the same. Fail, and
@@ -791,11 +860,10 @@ impl Session {
                 }
                 self.reset_upload();
             }
+            (Answer::Fail(error), Some(Wait::Upload), _) => {
+                self.upload_cut(now, Error::Modem(error));
+            }
             (Answer::Fail(error), Some(_), _) => {
-                if waiting == Some(Wait::Upload) {
-                    // The modem gave up on the upload: stop sending.
-                    self.reset_upload();
-                }
                 self.finish(Pending::Failed(Error::Modem(error), bytes));
             }
             (

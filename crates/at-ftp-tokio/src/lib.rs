@@ -232,6 +232,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
         let mut local: Option<io::Error> = None;
         // Bytes written to the stream since its last flush.
         let mut unflushed = false;
+        let limit = self.driver.session().config().data_timeout;
         loop {
             let now = self.now();
             if self.abort.take() {
@@ -239,11 +240,47 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
             }
             let failed = match self.driver.poll(now) {
                 Action::Transmit(t) => {
-                    if let Some(tap) = &mut self.tap {
-                        tap(Wire::Sent(t));
-                    }
                     unflushed = true;
-                    self.io.write_all(t.bytes()).await.err()
+                    // One write at a time: the driver keeps the rest, so a call dropped here
+                    // resumes the write in the next call instead of losing bytes. A port that
+                    // takes nothing for the data timeout (flow control held) is broken.
+                    let stall = tokio::time::sleep(limit);
+                    let wrote = tokio::select! {
+                        r = self.io.write(t.bytes()) => r,
+                        () = stall => Err(ErrorKind::TimedOut.into()),
+                    };
+                    match wrote {
+                        Ok(0) => Some(ErrorKind::WriteZero.into()),
+                        Ok(n) => {
+                            if let Some(tap) = &mut self.tap {
+                                tap(Wire::Sent(t.head(n)));
+                            }
+                            self.driver.transmitted(n);
+                            None
+                        }
+                        Err(e) if e.kind() == ErrorKind::Interrupted => None,
+                        Err(e) => Some(e),
+                    }
+                }
+                Action::Peek(buf) => {
+                    let got = tokio::select! {
+                        biased;
+                        r = self.io.read(buf) => Some(r),
+                        () = std::future::ready(()) => None,
+                    };
+                    match got {
+                        None => None,
+                        Some(Ok(0)) => Some(ErrorKind::UnexpectedEof.into()),
+                        Some(Ok(n)) => {
+                            if let Some(tap) = &mut self.tap {
+                                tap(Wire::Received(&buf[..n]));
+                            }
+                            self.driver.received(n);
+                            None
+                        }
+                        Some(Err(e)) if e.kind() == ErrorKind::Interrupted => None,
+                        Some(Err(e)) => Some(e),
+                    }
                 }
                 Action::Payload(data) => {
                     if let Some(sink) = sink.as_mut()

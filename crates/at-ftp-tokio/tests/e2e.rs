@@ -192,3 +192,66 @@ async fn a_duplex_stream_works_as_well_as_a_port() {
     drop(c);
     modem.await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_the_modem_fails_midway_stops_and_the_next_call_is_in_step() {
+    let bed = bed(Faults { fail_upload_after: Some(20_000), ..Faults::default() });
+    let mut c = client(&bed, Config::default());
+    let mut file = sample(20_000, 10);
+    for _ in 0..20_000 {
+        file.extend_from_slice(b"\rAT#FTPGETFILENAME=\"evil\"\r");
+    }
+    let err = c.put(&bed.request("up"), &mut file.as_slice()).await.unwrap_err();
+    assert!(is_cme(&err, 37966), "{err}");
+    // The answers to the bytes that reached a modem in command mode were drained.
+    assert_eq!(c.read_param(Param::PutFileName, Dialect::Query).await.unwrap(), b"up");
+}
+
+/// A modem on the far end of a narrow duplex that reads slowly: an upload takes a while.
+async fn slow_modem(mut far: tokio::io::DuplexStream) -> Modem {
+    let mut m = Modem::default();
+    let mut buf = [0u8; 64];
+    let mut uploading = false;
+    loop {
+        let n = match far.read(&mut buf).await {
+            Ok(0) | Err(_) => return m,
+            Ok(n) => n,
+        };
+        tokio::time::sleep(Duration::from_micros(300)).await;
+        m.handle_input(&buf[..n]);
+        if let Some(job) = m.poll_job() {
+            assert!(job.put);
+            m.ready_for_data();
+            uploading = true;
+        }
+        if uploading {
+            let (_, ended) = m.take_upload();
+            if ended {
+                m.upload_done(Ok(()));
+                uploading = false;
+            }
+        }
+        if far.write_all(&m.take_output()).await.is_err() {
+            return m;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_call_dropped_mid_write_is_resumed_so_the_modem_stays_in_step() {
+    let (near, far) = tokio::io::duplex(63);
+    let modem = tokio::spawn(slow_modem(far));
+    let mut c = Client::new(near, Config::default());
+    // All DLEs: every byte is stuffed in two, so a write cut anywhere may split a pair.
+    let file = vec![DLE; 200_000];
+    let req = Request::new("ftp.example.com", "u", "p", "/", "up.bin");
+    let mut source = file.as_slice();
+    let cut = tokio::time::timeout(Duration::from_millis(300), c.put(&req, &mut source)).await;
+    assert!(cut.is_err(), "the upload finished before the cancellation");
+    // The next call finishes the cut write, ends the upload, and is answered.
+    let value = c.read_param(Param::PutFileName, Dialect::Query).await.unwrap();
+    assert_eq!(value, b"up.bin");
+    drop(c);
+    let m = modem.await.unwrap();
+    assert_eq!(m.param("FTPPUTFILENAME"), Some("up.bin"));
+}

@@ -25,19 +25,24 @@ fn until(s: &mut Session, now: Instant, stop: &[u8]) {
     }
 }
 
-/// Feeds `input`; returns the events as text, byte slices shown as text (so that a password
-/// in them would be visible to a `contains` check).
+/// Feeds `input` until it is used up or the session waits for its next command to be
+/// written (the caller polls it); returns the events as text, byte slices shown as text (so
+/// that a password in them would be visible to a `contains` check).
 fn feed(s: &mut Session, now: Instant, mut input: &[u8]) -> Vec<String> {
     let mut events = Vec::new();
     while !input.is_empty() {
         let used = s.handle_input(now, input);
         input = &input[used..];
+        let before = events.len();
         while let Some(e) = s.poll_event() {
             events.push(match e {
                 Event::Unsolicited(l) => format!("Unsolicited({})", String::from_utf8_lossy(l)),
                 Event::Payload(p) => format!("Payload({})", String::from_utf8_lossy(p)),
                 e => format!("{e:?}"),
             });
+        }
+        if used == 0 && events.len() == before {
+            break;
         }
     }
     events
