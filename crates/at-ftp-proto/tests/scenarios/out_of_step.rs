@@ -138,3 +138,40 @@ fn a_numeric_data_begin_with_a_trailing_blank_keeps_the_payload_lf() {
     assert_eq!(out.payload, b"\nX");
     assert_eq!(out.events, [Seen::DataBegin, Seen::Complete(2)]);
 }
+
+/// Found by the `transcript` fuzz target: two answers in one read advanced the script past a
+/// command line that had not been written yet, so it was never sent; in two reads it was.
+/// The session now stops for a queued command line, and every split sends the same lines.
+#[test]
+fn answers_in_one_read_never_skip_a_command() {
+    let answers = b"\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n";
+    let mut sent_by_read = Vec::new();
+    for read in [1, 6, 7, answers.len()] {
+        let mut s = Session::default();
+        s.start_get(t(0), &req()).expect("valid request");
+        let mut sent = Vec::new();
+        let mut input = &answers[..];
+        while let Some(tx) = s.poll_transmit() {
+            sent.push(tx.bytes().to_vec());
+        }
+        while !input.is_empty() {
+            let n = read.min(input.len());
+            let used = s.handle_input(t(0), &input[..n]);
+            input = &input[used..];
+            while let Some(tx) = s.poll_transmit() {
+                sent.push(tx.bytes().to_vec());
+            }
+            while s.poll_event().is_some() {}
+        }
+        sent_by_read.push(sent);
+    }
+    let want: Vec<&[u8]> = vec![
+        b"AT#FTPSERV=\"h\"\r",
+        b"AT#FTPPORT=21\r",
+        b"AT#FTPUN=\"u\"\r",
+        b"AT#FTPPW=\"hunter2\"\r",
+    ];
+    for sent in sent_by_read {
+        assert_eq!(sent, want);
+    }
+}
