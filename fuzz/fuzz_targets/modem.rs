@@ -54,8 +54,9 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     if uploading {
-        // End the upload the way a host would, then check the modem listens again.
-        modem.handle_input(b"\x03");
+        // End the upload the way a host would (a second ETX in case the input ended on a
+        // DLE, which pairs with the first), then check the modem listens again.
+        modem.handle_input(b"\x03\x03");
         let (_, ended) = modem.take_upload();
         assert!(ended);
         modem.upload_done(Ok(()));
