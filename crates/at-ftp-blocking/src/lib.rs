@@ -213,25 +213,15 @@ impl Client {
                     self.driver.transmitted(n);
                     failed
                 }
-                Action::Peek(buf) => match self.port.set_timeout(Duration::ZERO) {
-                    Err(e) => Some(e.into()),
-                    Ok(()) => match self.port.read(buf) {
-                        Ok(0) => Some(ErrorKind::UnexpectedEof.into()),
+                Action::Peek(buf) => {
+                    match read_port(&mut *self.port, &mut self.tap, buf, Duration::ZERO) {
                         Ok(n) => {
-                            if let Some(tap) = &mut self.tap {
-                                tap(Wire::Received(&buf[..n]));
-                            }
                             self.driver.received(n);
                             None
                         }
-                        Err(e)
-                            if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::Interrupted) =>
-                        {
-                            None
-                        }
                         Err(e) => Some(e),
-                    },
-                },
+                    }
+                }
                 Action::Payload(data) => {
                     if let Some(e) = sink.as_mut().and_then(|s| s.write_all(data).err()) {
                         local.get_or_insert(e);
@@ -263,27 +253,13 @@ impl Client {
                         self.driver.timed_out(now);
                         continue;
                     }
-                    match self.port.set_timeout(wait.min(ABORT_LATENCY)) {
-                        Err(e) => Some(e.into()),
-                        Ok(()) => match self.port.read(buf) {
-                            Ok(0) => Some(ErrorKind::UnexpectedEof.into()),
-                            Ok(n) => {
-                                if let Some(tap) = &mut self.tap {
-                                    tap(Wire::Received(&buf[..n]));
-                                }
-                                self.driver.received(n);
-                                None
-                            }
-                            Err(e)
-                                if matches!(
-                                    e.kind(),
-                                    ErrorKind::TimedOut | ErrorKind::Interrupted
-                                ) =>
-                            {
-                                None
-                            }
-                            Err(e) => Some(e),
-                        },
+                    let timeout = wait.min(ABORT_LATENCY);
+                    match read_port(&mut *self.port, &mut self.tap, buf, timeout) {
+                        Ok(n) => {
+                            self.driver.received(n);
+                            None
+                        }
+                        Err(e) => Some(e),
                     }
                 }
                 Action::Done(result) => return Finished::verdict(Some(result), local),
@@ -296,6 +272,28 @@ impl Client {
                 return Err(Error::Port(e));
             }
         }
+    }
+}
+
+/// Reads what the port gives within `timeout` into `buf`, shown to the wire tap: 0 when
+/// nothing came (a timeout is "no data yet"); a port that reports its end is an error.
+fn read_port(
+    port: &mut dyn SerialPort,
+    tap: &mut Option<Tap>,
+    buf: &mut [u8],
+    timeout: Duration,
+) -> io::Result<usize> {
+    port.set_timeout(timeout).map_err(io::Error::from)?;
+    match port.read(buf) {
+        Ok(0) => Err(ErrorKind::UnexpectedEof.into()),
+        Ok(n) => {
+            if let Some(tap) = tap {
+                tap(Wire::Received(&buf[..n]));
+            }
+            Ok(n)
+        }
+        Err(e) if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::Interrupted) => Ok(0),
+        Err(e) => Err(e),
     }
 }
 

@@ -90,6 +90,22 @@ impl Client<SerialStream> {
     }
 }
 
+/// What one read of the stream came to, shown to the wire tap: the count (0 for an
+/// interrupted read), or an error (the stream's end is one).
+fn took(tap: &mut Option<Tap>, read: io::Result<usize>, buf: &[u8]) -> io::Result<usize> {
+    match read {
+        Ok(0) => Err(ErrorKind::UnexpectedEof.into()),
+        Ok(n) => {
+            if let Some(tap) = tap {
+                tap(Wire::Received(&buf[..n]));
+            }
+            Ok(n)
+        }
+        Err(e) if e.kind() == ErrorKind::Interrupted => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
 /// The longest single wait for input.
 const FAR: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
 
@@ -268,17 +284,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
                         r = self.io.read(buf) => Some(r),
                         () = std::future::ready(()) => None,
                     };
-                    match got {
-                        None => None,
-                        Some(Ok(0)) => Some(ErrorKind::UnexpectedEof.into()),
+                    match got.map(|r| took(&mut self.tap, r, buf)) {
+                        None | Some(Ok(0)) => None,
                         Some(Ok(n)) => {
-                            if let Some(tap) = &mut self.tap {
-                                tap(Wire::Received(&buf[..n]));
-                            }
                             self.driver.received(n);
                             None
                         }
-                        Some(Err(e)) if e.kind() == ErrorKind::Interrupted => None,
                         Some(Err(e)) => Some(e),
                     }
                 }
@@ -334,16 +345,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
                         () = self.abort.0.1.notified() => Woke::Abort,
                     };
                     match woke {
-                        Woke::Read(Ok(0)) => Some(ErrorKind::UnexpectedEof.into()),
-                        Woke::Read(Ok(n)) => {
-                            if let Some(tap) = &mut self.tap {
-                                tap(Wire::Received(&buf[..n]));
+                        Woke::Read(r) => match took(&mut self.tap, r, buf) {
+                            Ok(n) => {
+                                self.driver.received(n);
+                                None
                             }
-                            self.driver.received(n);
-                            None
-                        }
-                        Woke::Read(Err(e)) if e.kind() == ErrorKind::Interrupted => None,
-                        Woke::Read(Err(e)) => Some(e),
+                            Err(e) => Some(e),
+                        },
                         Woke::Deadline => {
                             self.driver.timed_out(self.now());
                             None
