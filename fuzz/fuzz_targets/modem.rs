@@ -62,8 +62,12 @@ fuzz_target!(|data: &[u8]| {
         modem.upload_done(Ok(()));
     }
     modem.take_output();
-    // A line in progress (or one too long) ends here; then a plain AT is answered.
+    // A line in progress (or one too long) ends here, and may start a transfer, which fails;
+    // then a plain AT is answered.
     modem.handle_input(b"\r");
+    if modem.poll_job().is_some() {
+        modem.start_failed(38016);
+    }
     modem.take_output();
     modem.handle_input(b"AT\r");
     let answer = modem.take_output();
