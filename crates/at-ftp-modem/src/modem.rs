@@ -206,25 +206,33 @@ impl Modem {
         while !input.is_empty() {
             match &mut self.state {
                 State::Upload { unescaper, taken } => {
+                    // With a fault limit, no more than the limit is decoded, so that what
+                    // follows it in this very read is read as commands, as it would be.
+                    let limit = self.faults.fail_upload_after;
+                    let room = limit.map_or(usize::MAX, |l| {
+                        usize::try_from(l.saturating_sub(*taken)).unwrap_or(usize::MAX)
+                    });
                     let mut buf = [0u8; 4096];
-                    let p = match unescaper.unescape(input, &mut buf) {
-                        Ok(p) => p,
-                        // Lenient decoding never fails.
-                        Err(e) => e.progress,
-                    };
-                    *taken += p.written as u64;
-                    let cut = self.faults.fail_upload_after.filter(|&limit| *taken >= limit);
-                    self.upload.extend_from_slice(&buf[..p.written]);
-                    input = &input[p.consumed..];
-                    if let Some(limit) = cut {
-                        // The bytes past the limit are lost with the connection; what the
-                        // host sends from now on is read as commands.
-                        let over = usize::try_from(*taken - limit).unwrap_or(usize::MAX);
-                        self.upload.truncate(self.upload.len().saturating_sub(over));
+                    let room = room.min(buf.len());
+                    let mut end = false;
+                    if room > 0 {
+                        let p = match unescaper.unescape(input, &mut buf[..room]) {
+                            Ok(p) => p,
+                            // Lenient decoding never fails.
+                            Err(e) => e.progress,
+                        };
+                        *taken += p.written as u64;
+                        self.upload.extend_from_slice(&buf[..p.written]);
+                        input = &input[p.consumed..];
+                        end = p.end;
+                    }
+                    if limit.is_some_and(|l| *taken >= l) && !end {
+                        // The connection is gone: back to command mode while the host may
+                        // still be sending.
                         self.state = State::Command;
                         self.out.push(at_ftp_proto::ETX);
                         self.final_result(Err(code::CLOSED_BY_PEER));
-                    } else if p.end {
+                    } else if end {
                         self.state = State::UploadEnding;
                     }
                 }

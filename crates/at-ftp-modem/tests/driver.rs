@@ -216,9 +216,11 @@ fn silence_mid_data_is_a_data_timeout_and_a_busy_driver_refuses_to_start() {
 
 #[test]
 fn a_modem_that_fails_an_upload_midway_is_heard_before_the_rest_is_sent() {
-    // After 10 kB the modem is in command mode again; the file goes on with lines that would
-    // be commands there.
-    let mut file = sample(10_000, 9);
+    // After 10 kB the modem is in command mode again; 16 KiB later, the file goes on with
+    // lines that would be commands there. What is on its way when the modem fails reaches it
+    // as commands (no host can recall it), but the driver hears the failure within one piece
+    // of upload and one transmit buffer, well before the poisoned lines.
+    let mut file = sample(10_000 + 16 * 1024, 9);
     for _ in 0..2000 {
         file.extend_from_slice(b"\rAT#FTPGETFILENAME=\"evil\"\r");
     }
@@ -228,8 +230,8 @@ fn a_modem_that_fails_an_upload_midway_is_heard_before_the_rest_is_sent() {
     d.start_put(Instant::ZERO, &request("f.bin")).unwrap();
     let seen = run(&mut d, &mut m, &mut store, &file, 4096, None);
     assert_eq!(seen.end, Err(Error::Modem(at_ftp_proto::ModemError::Cme(37966))));
-    // The driver read the modem between pieces and stopped sending: the injected lines never
-    // reached the modem as commands.
+    // The driver read the modem between pieces and stopped sending: the poisoned lines never
+    // reached the modem.
     assert_eq!(m.param("FTPGETFILENAME"), None);
     assert_eq!(store["/pub/f.bin"], file[..10_000]);
 }

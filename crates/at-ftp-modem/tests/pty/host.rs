@@ -66,7 +66,7 @@ pub(crate) fn drive(port: &mut TTYPort, session: &mut Session, upload: &[u8]) ->
     let mut input: Vec<u8> = Vec::new();
     loop {
         while let Some(t) = session.poll_transmit() {
-            port.write_all(t.bytes()).unwrap();
+            write_all(port, t.bytes());
         }
         while let Some(event) = session.poll_event() {
             match event {
@@ -110,6 +110,20 @@ pub(crate) fn drive(port: &mut TTYPort, session: &mut Session, upload: &[u8]) ->
     }
 }
 
+/// Writes all of `bytes`, waiting out a full pty (a busy emulator reads late).
+pub(crate) fn write_all(port: &mut TTYPort, mut bytes: &[u8]) {
+    let start = std::time::Instant::now();
+    while !bytes.is_empty() {
+        match port.write(bytes) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(e)
+                if e.kind() == ErrorKind::TimedOut && start.elapsed() < Duration::from_secs(60) => {
+            }
+            Err(e) => panic!("the line failed: {e}"),
+        }
+    }
+}
+
 /// Downloads `file` with a fresh session.
 pub(crate) fn get(rig: &Rig, file: &str) -> Outcome {
     let mut port = rig.open();
@@ -143,8 +157,8 @@ pub(crate) fn read_until(port: &mut TTYPort, end: &[u8], limit: Duration) -> Vec
 
 /// Writes a command line and returns everything up to and including `end`.
 pub(crate) fn command(port: &mut TTYPort, line: &str, end: &[u8]) -> Vec<u8> {
-    port.write_all(line.as_bytes()).unwrap();
-    port.write_all(b"\r").unwrap();
+    write_all(port, line.as_bytes());
+    write_all(port, b"\r");
     read_until(port, end, Duration::from_secs(10))
 }
 

@@ -212,3 +212,19 @@ fn the_emulator_runs_on_an_existing_device() {
     modem.stop().unwrap();
     drop(device);
 }
+
+#[test]
+fn fail_upload_after_n_bytes_ends_with_etx_and_37966_in_command_mode() {
+    let faults = Faults { fail_upload_after: Some(4), ..Faults::default() };
+    let (_rig, mut port) = ready(faults, b"\r\nOK\r\n");
+    for line in ["AT#FTPPUTPATH=\"/\"", "AT#FTPPUTFILENAME=\"up.bin\""] {
+        let seen = command(&mut port, line, b"\r\nOK\r\n");
+        assert!(seen.ends_with(b"\r\nOK\r\n"), "{}", show(&seen));
+    }
+    check(&mut port, "AT#FTPPUT", b"AT#FTPPUT\r\r\nOk_Info_WaitingForData\r\n");
+    // Six payload bytes; the modem takes four, then fails the upload, then reads the rest
+    // (and the line after it) as commands.
+    std::io::Write::write_all(&mut port, b"abcdef\rAT\r").unwrap();
+    let seen = read_until(&mut port, b"AT\r\r\nOK\r\n", Duration::from_secs(10));
+    assert_eq!(show(&seen), show(b"\x03\r\n#CME ERROR: 37966\r\nef\r\r\nERROR\r\nAT\r\r\nOK\r\n"));
+}
