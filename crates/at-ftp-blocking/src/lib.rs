@@ -205,11 +205,13 @@ impl Client {
             }
             let failed = match self.driver.poll(now) {
                 Action::Transmit(t) => {
-                    if let Some(tap) = &mut self.tap {
-                        tap(Wire::Sent(t));
-                    }
                     let n = t.bytes().len();
                     let failed = send(&mut *self.port, t.bytes(), limit).err();
+                    if failed.is_none()
+                        && let Some(tap) = &mut self.tap
+                    {
+                        tap(Wire::Sent(t));
+                    }
                     self.driver.transmitted(n);
                     failed
                 }
@@ -300,6 +302,8 @@ fn read_port(
 /// Writes all of `bytes`. A port that takes nothing for `limit` (flow control held, a modem
 /// that stopped reading) fails with `TimedOut`; shorter stalls are waited out.
 fn send(port: &mut dyn SerialPort, mut bytes: &[u8], limit: Duration) -> io::Result<()> {
+    // A read may have left a zero timeout behind: a write must wait, not spin.
+    port.set_timeout(ABORT_LATENCY).map_err(io::Error::from)?;
     let mut stalled = std::time::Instant::now();
     while !bytes.is_empty() {
         match port.write(bytes) {

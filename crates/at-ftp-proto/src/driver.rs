@@ -393,6 +393,11 @@ impl Driver {
                     continue;
                 }
             }
+            if self.session.upload_cut_off() {
+                // The modem cut the upload: read no more of the caller's source.
+                self.source = Source::Closed;
+                self.stage_at = self.stage_len;
+            }
             match self.source {
                 Source::Open | Source::Ended if self.stage_at < self.stage_len => {
                     let data = &self.stage[self.stage_at..self.stage_len];

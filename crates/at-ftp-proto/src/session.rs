@@ -247,6 +247,11 @@ struct Op {
     have_value: bool,
     /// A line was too long while a parameter read waited: it may have been the value.
     overlong: bool,
+    /// The modem took upload data (it said `Ok_Info_WaitingForData`): a failure from now on
+    /// may leave stray upload bytes on their way to a modem in command mode.
+    uploaded: bool,
+    /// The latest end of a quiet wait, however busy the line stays.
+    quiet_cap: Option<Instant>,
 }
 
 /// A response line, classified against the operation in flight.
@@ -444,6 +449,11 @@ impl Session {
                 Stream::Data { skip_lf } => self.data(now, rest, skip_lf),
             };
         }
+        if used > 0 {
+            // Any byte, a whole line or not (echoed binary has few line ends), means the line
+            // is not quiet yet.
+            self.stay_quiet(now);
+        }
         used
     }
 
@@ -459,6 +469,7 @@ impl Session {
             // Quiet after a cut upload: end the stray partial line, then wait for quiet again.
             self.line_end = true;
             op.wait = Wait::Quiet { cleared: true };
+            op.quiet_cap = Some(now + self.config.result_timeout);
             op.deadline = Some(now + self.config.quiet_time);
             return;
         }
@@ -475,6 +486,7 @@ impl Session {
         self.op = None;
         self.stream = Stream::Lines;
         self.reset_upload();
+        self.line_end = false;
         if !failed {
             self.push(Pending::Failed(Error::Timeout(phase), bytes));
         }
@@ -641,6 +653,7 @@ impl Session {
 
     fn start(&mut self, now: Instant, script: Script) {
         self.reset_upload();
+        self.line_end = false;
         // Fresh, in the configured mode: a failed download drains in lenient mode.
         self.unescaper = Unescaper::with(self.config.specials, self.config.escape_mode);
         self.op = Some(Op {
@@ -654,6 +667,8 @@ impl Session {
             address: None,
             have_value: false,
             overlong: false,
+            uploaded: false,
+            quiet_cap: None,
         });
         self.send_next(now);
     }
@@ -690,7 +705,20 @@ impl Session {
         self.fail(error);
         if let Some(op) = &mut self.op {
             op.wait = Wait::Quiet { cleared: false };
+            op.quiet_cap = Some(now + self.config.result_timeout);
             op.deadline = Some(now + self.config.quiet_time);
+        }
+    }
+
+    /// In a quiet wait, input came: the wait starts over, though never past its cap (a line
+    /// that never falls silent, noise or a URC every few hundred milliseconds, must not keep
+    /// the operation busy for ever).
+    fn stay_quiet(&mut self, now: Instant) {
+        if let Some(op) = &mut self.op
+            && let Wait::Quiet { .. } = op.wait
+        {
+            let again = now + self.config.quiet_time;
+            op.deadline = Some(op.quiet_cap.map_or(again, |cap| again.min(cap)));
         }
     }
 
@@ -742,11 +770,11 @@ impl Session {
 
     /// One framed line, in `self.framer.line()`.
     fn line(&mut self, now: Instant, cr: bool) {
-        if let Some(op) = &mut self.op
+        if let Some(op) = &self.op
             && let Wait::Quiet { .. } = op.wait
         {
             // An answer to upload bytes the modem took for commands: drop it, wait on.
-            op.deadline = Some(now + self.config.quiet_time);
+            self.stay_quiet(now);
             return;
         }
         let waiting = self.op.as_ref().map(|op| op.wait);
@@ -833,6 +861,7 @@ impl Session {
             }
             (Answer::WaitingForData, _, Some(Step::Put)) => {
                 let Some(op) = &mut self.op else { return };
+                op.uploaded = true;
                 op.wait = Wait::Upload;
                 op.deadline = None;
                 if op.failed {
@@ -861,6 +890,13 @@ impl Session {
                 self.reset_upload();
             }
             (Answer::Fail(error), Some(Wait::Upload), _) => {
+                self.upload_cut(now, Error::Modem(error));
+            }
+            (Answer::Fail(error), Some(Wait::Result), _)
+                if self.op.as_ref().is_some_and(|op| op.uploaded) =>
+            {
+                // The end of the upload may be on its way still (the terminator queued, an
+                // abort's end): the same stray bytes, the same quiet wait.
                 self.upload_cut(now, Error::Modem(error));
             }
             (Answer::Fail(error), Some(_), _) => {

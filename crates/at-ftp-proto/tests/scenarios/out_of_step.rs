@@ -59,8 +59,39 @@ fn queued_upload_bytes_never_follow_the_final_result() {
     s.finish_payload(t(0)).expect("ready");
     let events = feed(&mut s, t(0), b"\x03\r\n#CME ERROR: 37966\r\n");
     assert_eq!(events.len(), 1, "{events:?}");
+    // Never the queued file bytes: the session waits for the line to be quiet (stray bytes
+    // may still reach the modem as commands), ends a partial line with a bare CR, waits
+    // again, and only then is idle.
+    assert_eq!(s.poll_transmit().map(|t| t.bytes().to_vec()), None);
+    assert!(s.is_busy());
+    s.handle_timeout(t(500));
+    assert_eq!(s.poll_transmit().map(|t| t.bytes().to_vec()), Some(b"\r".to_vec()));
+    assert_eq!(feed(&mut s, t(600), b"\r\nERROR\r\n"), Vec::<String>::new());
+    s.handle_timeout(t(1000));
+    assert!(s.is_busy(), "the stray ERROR restarted the quiet wait");
+    s.handle_timeout(t(1100));
     assert!(!s.is_busy());
     assert_eq!(s.poll_transmit().map(|t| t.bytes().to_vec()), None);
+    assert!(s.poll_event().is_none(), "the failure was reported once");
+}
+
+#[test]
+fn a_quiet_wait_ends_however_busy_the_line_stays() {
+    let mut s = Session::default();
+    s.start_put(t(0), &req()).expect("valid request");
+    until(&mut s, t(0), b"AT#FTPPUT\r");
+    feed(&mut s, t(0), b"\r\nOk_Info_WaitingForData\r\n");
+    feed(&mut s, t(0), b"\x03\r\n#CME ERROR: 37966\r\n");
+    // A URC every 400 ms for an hour: the wait is capped by the result timeout (30 s).
+    let mut now = 0;
+    while s.is_busy() && now < 3_600_000 {
+        now += 400;
+        feed(&mut s, t(now), b"\r\nRING\r\n");
+        s.handle_timeout(t(now));
+        while s.poll_transmit().is_some() {}
+    }
+    assert!(!s.is_busy());
+    assert!(now <= 61_000, "{now} ms");
 }
 
 #[test]
