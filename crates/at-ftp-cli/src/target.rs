@@ -50,6 +50,9 @@ pub(crate) fn parse(text: &str) -> Result<Target, String> {
         None => return Err("the URL names no server".into()),
     };
     let port = url.port_or_known_default().unwrap_or(21);
+    if port == 0 {
+        return Err("the URL names port 0, which no server listens on".into());
+    }
     let (user, password) = match url.username() {
         "" => ("anonymous".to_owned(), String::new()),
         user => (decode(user, "user")?, decode(url.password().unwrap_or(""), "password")?),
@@ -115,6 +118,8 @@ mod tests {
             ("ftp://[::1]/f", "not IPv6"),
             ("not a url", "not valid"),
             ("ftp://h/%ff", "not UTF-8"),
+            // Found by the `url` fuzz target: port 0 passed the parser.
+            ("ftp://h:0/f", "port 0"),
         ] {
             let err = parse(text).unwrap_err();
             assert!(err.contains(says), "{text}: {err}");
