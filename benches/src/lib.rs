@@ -3,6 +3,8 @@
 //! Shared by the criterion benches and any fixed-input measurement, so every figure is taken on
 //! the same bytes.
 
+#![forbid(unsafe_code)]
+
 use at_ftp_proto::{DLE, ETX, Escaper};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 

@@ -139,7 +139,10 @@
 //! # }
 //! ```
 #![no_std]
-#![forbid(unsafe_code)]
+// `unsafe` is denied everywhere but in the codec's SIMD module (`codec/simd`), which allows it
+// for its intrinsics; without the `simd` feature it is forbidden outright.
+#![cfg_attr(feature = "simd", deny(unsafe_code))]
+#![cfg_attr(not(feature = "simd"), forbid(unsafe_code))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
@@ -157,7 +160,7 @@ pub mod session;
 mod time;
 
 pub use codec::{
-    DLE, ETX, Escaper, InvalidEscape, Mode, Progress, SameSpecials, Specials, Unescaper,
+    DLE, ETX, Escaper, InvalidEscape, Kernel, Mode, Progress, SameSpecials, Specials, Unescaper,
     max_escaped_len,
 };
 pub use command::{Dialect, LinkRequest, Param, Request, TransferType};

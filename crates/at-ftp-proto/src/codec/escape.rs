@@ -1,7 +1,7 @@
 //! The streaming encoder: payload in, stuffed wire bytes out, then the lone terminator.
 
 use super::scan::{self, EncodeStop, Split};
-use super::{Progress, Specials};
+use super::{Kernel, Progress, Specials};
 
 /// The largest number of wire bytes `payload_len` payload bytes can need, terminator included:
 /// `2 * payload_len + 1` (saturating).
@@ -38,6 +38,8 @@ pub struct Escaper {
     split: Option<u8>,
     /// The terminator was written.
     ended: bool,
+    /// The hot loop that runs.
+    kernel: Kernel,
 }
 
 impl Escaper {
@@ -48,7 +50,7 @@ impl Escaper {
 
     /// An encoder for other special bytes.
     pub const fn with(specials: Specials) -> Self {
-        Self { specials, split: None, ended: false }
+        Self { specials, split: None, ended: false, kernel: Kernel::AUTO }
     }
 
     /// The special bytes this encoder uses.
@@ -61,9 +63,20 @@ impl Escaper {
         self.ended
     }
 
-    /// Forgets all state, ready for a new stream.
+    /// The kernel that runs the hot loop ([`Kernel::AUTO`] unless set).
+    pub const fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+
+    /// Chooses the kernel that runs the hot loop. Every kernel writes the same bytes; this is
+    /// for benchmarks and comparisons.
+    pub fn set_kernel(&mut self, kernel: Kernel) {
+        self.kernel = kernel;
+    }
+
+    /// Forgets all state, ready for a new stream (the kernel is kept).
     pub fn reset(&mut self) {
-        *self = Self::with(self.specials);
+        *self = Self { kernel: self.kernel, ..Self::with(self.specials) };
     }
 
     /// Encodes `input` into `output`, until one of them is used up.
@@ -75,7 +88,8 @@ impl Escaper {
         }
         let w = self.write_split(output);
         let mut io = Split { input, output };
-        let (consumed, written, stop) = scan::encode(&mut io, self.specials, 0, w);
+        let (consumed, written, stop) =
+            scan::encode(&mut io, self.specials, self.kernel.path(), 0, w);
         if let EncodeStop::Split(byte) = stop {
             self.split = Some(byte);
         }

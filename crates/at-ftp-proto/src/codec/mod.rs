@@ -21,10 +21,16 @@
 //! (even one byte) make progress.
 
 mod escape;
+mod kernel;
 mod scan;
+// The one module where `unsafe` is allowed: the intrinsics of the SIMD kernels.
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+#[allow(unsafe_code)]
+mod simd;
 mod unescape;
 
 pub use escape::{Escaper, max_escaped_len};
+pub use kernel::Kernel;
 pub use unescape::{InvalidEscape, Mode, Unescaper};
 
 /// The escape byte used by default: DLE, 0x10.

@@ -20,6 +20,9 @@
 //! The encoder uses `memchr2` for long runs and a branch-free step for dense ones.
 
 use super::Specials;
+use super::kernel::Path;
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+use super::simd;
 
 /// Runs shorter than this on average send the decoder from `memchr2` to the byte steps.
 const DENSE_RUN: usize = 24;
@@ -50,6 +53,9 @@ pub(super) trait Buffers {
     /// Copies `input[from..from + len]` to `output[to..to + len]`.
     fn copy_run(&mut self, from: usize, to: usize, len: usize);
     fn put(&mut self, at: usize, byte: u8);
+    /// Decodes whole blocks from `r` and `w` with a SIMD kernel.
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    fn decode_blocks(&mut self, path: Path, s: Specials, r: usize, w: usize) -> simd::Decoded;
 }
 
 /// Separate input and output slices.
@@ -82,6 +88,11 @@ impl Buffers for Split<'_> {
     #[inline(always)]
     fn put(&mut self, at: usize, byte: u8) {
         self.output[at] = byte;
+    }
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    #[inline(always)]
+    fn decode_blocks(&mut self, path: Path, s: Specials, r: usize, w: usize) -> simd::Decoded {
+        simd::decode_split(path, self.input, self.output, s, r, w)
     }
 }
 
@@ -136,6 +147,11 @@ impl Buffers for InPlace<'_> {
     fn put(&mut self, at: usize, byte: u8) {
         self.buf[at] = byte;
     }
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    #[inline(always)]
+    fn decode_blocks(&mut self, path: Path, s: Specials, r: usize, w: usize) -> simd::Decoded {
+        simd::decode_in_place(path, self.buf, s, r, w)
+    }
 }
 
 /// Whether any byte of `word` equals `dle` or `etx` (each splatted over 8 bytes): the classic
@@ -189,15 +205,37 @@ pub(super) enum DecodeStop {
 /// write indices and the reason.
 ///
 /// Requires `w <= r` for in-place buffers; keeps it.
+///
+/// A SIMD `path` decodes whole blocks and hands each byte it cannot decode as part of a block
+/// (the terminator, the DLE of an undefined pair) to [`special`]; the portable loops below
+/// decode what is left when less than a block remains.
 #[inline(always)]
 pub(super) fn decode<B: Buffers>(
     io: &mut B,
     s: Specials,
     lenient: bool,
-    r: usize,
-    w: usize,
+    path: Path,
+    mut r: usize,
+    mut w: usize,
     density: &mut Density,
 ) -> (usize, usize, DecodeStop) {
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    if path != Path::Portable {
+        loop {
+            let blocks = io.decode_blocks(path, s, r, w);
+            (r, w) = (blocks.read, blocks.written);
+            if !blocks.at_special {
+                break;
+            }
+            // There is a byte at `r` and room at `w`: the kernel left a whole block of each.
+            let n = io.input_len();
+            if let Some(stop) = special(io, s.dle(), s.etx(), lenient, n, &mut r, &mut w) {
+                return (r, w, stop);
+            }
+        }
+    }
+    #[cfg(not(all(feature = "simd", target_arch = "x86_64")))]
+    let _ = path;
     let (r, w, stop, last_run) = decode_with(io, s, lenient, r, w, density.0);
     density.0 = last_run;
     (r, w, stop)
@@ -456,12 +494,22 @@ pub(super) enum EncodeStop {
 
 /// Encodes `input[r..]` into `output[w..]`; returns the new indices and the reason it stopped.
 #[inline(always)]
+///
+/// A SIMD `path` encodes whole blocks first, while the output has room for their worst case;
+/// the portable loops below encode the rest.
 pub(super) fn encode(
     io: &mut Split<'_>,
     s: Specials,
+    path: Path,
     mut r: usize,
     mut w: usize,
 ) -> (usize, usize, EncodeStop) {
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    if path != Path::Portable {
+        (r, w) = simd::encode(path, io.input, io.output, s, r, w);
+    }
+    #[cfg(not(all(feature = "simd", target_arch = "x86_64")))]
+    let _ = path;
     let (dle, etx) = (s.dle(), s.etx());
     let (dle8, etx8) = (splat(dle), splat(etx));
     let n = io.input_len();

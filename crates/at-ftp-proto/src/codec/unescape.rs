@@ -1,7 +1,7 @@
 //! The streaming decoder: wire bytes in, payload out, up to the lone terminator.
 
 use super::scan::{self, DecodeStop, InPlace, Split};
-use super::{Progress, Specials};
+use super::{Kernel, Progress, Specials};
 
 /// What the decoder does with a DLE followed by a byte that is neither DLE nor ETX.
 ///
@@ -64,6 +64,8 @@ pub struct Unescaper {
     position: u64,
     /// The kernel's view of the escape density, carried from call to call.
     density: scan::Density,
+    /// The hot loop that runs.
+    kernel: Kernel,
 }
 
 impl Unescaper {
@@ -82,6 +84,7 @@ impl Unescaper {
             ended: false,
             position: 0,
             density: scan::Density::SPARSE,
+            kernel: Kernel::AUTO,
         }
     }
 
@@ -111,9 +114,21 @@ impl Unescaper {
         self.pending_dle
     }
 
-    /// Forgets all state, ready for a new stream with the same configuration.
+    /// The kernel that runs the hot loop ([`Kernel::AUTO`] unless set).
+    pub const fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+
+    /// Chooses the kernel that runs the hot loop. Every kernel decodes the same bytes; this is
+    /// for benchmarks and comparisons.
+    pub fn set_kernel(&mut self, kernel: Kernel) {
+        self.kernel = kernel;
+    }
+
+    /// Forgets all state, ready for a new stream with the same configuration (kernel
+    /// included).
     pub fn reset(&mut self) {
-        *self = Self::with(self.specials, self.mode);
+        *self = Self { kernel: self.kernel, ..Self::with(self.specials, self.mode) };
     }
 
     /// Decodes `input` into `output`.
@@ -155,8 +170,15 @@ impl Unescaper {
             self.pending_dle = false;
         }
         let mut io = Split { input, output };
-        let (r, w, stop) =
-            scan::decode(&mut io, self.specials, self.lenient(), r, w, &mut self.density);
+        let (r, w, stop) = scan::decode(
+            &mut io,
+            self.specials,
+            self.lenient(),
+            self.kernel.path(),
+            r,
+            w,
+            &mut self.density,
+        );
         self.finish_call(input, r, w, stop)
     }
 
@@ -206,8 +228,15 @@ impl Unescaper {
             }
         }
         let mut io = InPlace { buf };
-        let (r, w, stop) =
-            scan::decode(&mut io, self.specials, self.lenient(), r, w, &mut self.density);
+        let (r, w, stop) = scan::decode(
+            &mut io,
+            self.specials,
+            self.lenient(),
+            self.kernel.path(),
+            r,
+            w,
+            &mut self.density,
+        );
         self.finish_call(io.buf, r, w, stop)
     }
 
