@@ -10,6 +10,11 @@ const BLOCK: usize = 64;
 
 /// Decodes whole 64-byte blocks; see [`Decoded`] for where it stops.
 ///
+/// Two modes, so that no branch depends on the data at random: while blocks come without a
+/// special byte they are stored as they are; after one with a special byte every block goes
+/// through `vpcompressb` (at 1% escapes most blocks hold one, and a branch taken at random
+/// would cost more than the compress), until a few clean blocks in a row switch back.
+///
 /// # Safety
 ///
 /// `io` holds the invariant of [`Io`], and the CPU supports AVX-512 F, BW, VBMI2, BMI2 and
@@ -22,52 +27,109 @@ pub(super) unsafe fn decode(io: Io, dle: u8, etx: u8) -> Decoded {
     // 1 when the last byte of the previous block was an escaping DLE (already read, not
     // written), so byte 0 of this block is escaped.
     let mut carry = 0u64;
+    let mut clean_mode = true;
+    // Clean blocks in a row seen in compress mode.
+    let mut clean_run = 0u32;
     while n - r >= BLOCK && cap - w >= BLOCK {
         // SAFETY: `r + 64 <= n`, so the 64 bytes are inside `src[..n]`.
         let v = unsafe { _mm512_loadu_si512(src.add(r).cast()) };
         let d = _mm512_cmpeq_epi8_mask(v, dle_v);
         let t = _mm512_cmpeq_epi8_mask(v, etx_v);
-        if d | t | carry == 0 {
-            // SAFETY: `w + 64 <= cap`. In place, `w <= r`: the store reaches at most byte
-            // `r + 63`, all read already (into `v`).
-            unsafe { _mm512_storeu_si512(dst.add(w).cast(), v) };
-            r += BLOCK;
-            w += BLOCK;
-            continue;
+        if clean_mode {
+            if d | t == 0 {
+                // SAFETY: `w + 64 <= cap`. In place, `w <= r`: the store reaches at most byte
+                // `r + 63`, all read already (into `v`).
+                unsafe { _mm512_storeu_si512(dst.add(w).cast(), v) };
+                r += BLOCK;
+                w += BLOCK;
+                continue;
+            }
+            clean_mode = false;
         }
         let esc = escapers(d, carry);
         let escaped = esc << 1 | carry;
-        // An escaped byte that is neither DLE nor ETX: its DLE starts an undefined pair.
-        let bad = escaped & !(d | t);
-        let term = t & !escaped;
-        if bad & 1 != 0 {
-            // The undefined pair straddles the blocks: its DLE, the previous block's last
-            // byte, goes back to the scan (it was read but not written, so `w <= r - 1`).
-            return Decoded { read: r - 1, written: w, at_special: true };
-        }
-        let stops = term | bad >> 1;
-        let keep =
-            if stops == 0 { !esc } else { !esc & _bzhi_u64(u64::MAX, stops.trailing_zeros()) };
-        let out = _mm512_maskz_compress_epi8(keep, v);
-        let count = keep.count_ones() as usize;
-        // SAFETY: `w + count <= w + 64 <= cap`; the masked store writes exactly `count` bytes.
-        // In place, `w + count <= r + 64` minus the dropped DLEs, and every byte it writes
-        // was read into `v`; bytes from the stop on are not written.
-        unsafe {
-            _mm512_mask_storeu_epi8(dst.add(w).cast(), _bzhi_u64(u64::MAX, count as u32), out)
-        };
-        w += count;
+        // An escaped byte that is neither DLE nor ETX (its DLE starts an undefined pair), or
+        // an ETX that is not escaped (the terminator).
+        let stops = (escaped & !(d | t)) | (t & !escaped);
         if stops != 0 {
-            // Everything before the stop (never in mid-pair: a stop byte is not escaped, and
-            // neither is an escaping DLE) is decoded.
-            r += stops.trailing_zeros() as usize;
-            return Decoded { read: r, written: w, at_special: true };
+            // SAFETY: as this function's; `v` is the block at `r`, and `w + 64 <= cap`.
+            let (read, written) = unsafe { partial(src, dst, r, w, v, esc, carry, stops, dle) };
+            return Decoded { read, written, at_special: true };
         }
+        let keep = !esc;
+        // SAFETY: `w + 64 <= cap`. In place `w <= r`: the store ends at most at byte `r + 63`,
+        // read already; a DLE there that escapes the next block's first byte may be
+        // overwritten, which is why it is written back if it goes back to the scan.
+        unsafe { _mm512_storeu_si512(dst.add(w).cast(), _mm512_maskz_compress_epi8(keep, v)) };
+        w += keep.count_ones() as usize;
         r += BLOCK;
         carry = esc >> 63;
+        clean_run = if d | t == 0 { clean_run + 1 } else { 0 };
+        if clean_run == 4 {
+            // The carry is 0 after a clean block.
+            clean_mode = true;
+            clean_run = 0;
+        }
     }
-    // A pending escaping DLE goes back to the scan, unwritten: `w <= r - 1` then.
-    Decoded { read: r - carry as usize, written: w, at_special: false }
+    if carry != 0 {
+        // The pending escaping DLE goes back to the scan, unwritten: `w <= r - 1`.
+        r -= 1;
+        if src == dst.cast_const() {
+            // SAFETY: `r < n == cap` and `w <= r`. In place, the full-width store may have
+            // overwritten it; it is a DLE.
+            unsafe { dst.add(r).write(dle) };
+        }
+    }
+    Decoded { read: r, written: w, at_special: false }
+}
+
+/// The block that holds a stop (a terminator, or an escaped byte that is neither DLE nor ETX):
+/// decodes the bytes before it and returns the new read and write indices, the read index on
+/// the stop byte (or, for an undefined pair, on its DLE).
+///
+/// # Safety
+///
+/// As [`decode`], with `v` the block at `r`, `w + 64 <= cap`, `esc` its escaping DLEs, `carry`
+/// the escape carried into it, `stops` not 0.
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi1,bmi2,popcnt")]
+#[cold]
+#[allow(clippy::too_many_arguments)]
+unsafe fn partial(
+    src: *const u8,
+    dst: *mut u8,
+    r: usize,
+    w: usize,
+    v: __m512i,
+    esc: u64,
+    carry: u64,
+    stops: u64,
+    dle: u8,
+) -> (usize, usize) {
+    let at = stops.trailing_zeros();
+    if at == 0 && carry != 0 {
+        // The undefined pair straddles the blocks: back to its DLE, the previous block's last
+        // byte, read but not written (`w <= r - 1`). In place a full-width store may have
+        // overwritten it; it is a DLE.
+        if src == dst.cast_const() {
+            // SAFETY: `r - 1 < cap`, at or after `w`.
+            unsafe { dst.add(r - 1).write(dle) };
+        }
+        return (r - 1, w);
+    }
+    // For an undefined pair the stop is its escaped byte: stop on the DLE before it. Nothing
+    // before the stop is in mid-pair: neither a stop nor an escaping DLE is escaped.
+    let escaped = esc << 1 | carry;
+    let at = if escaped >> at & 1 != 0 { at - 1 } else { at };
+    let keep = !esc & _bzhi_u64(u64::MAX, at);
+    let count = keep.count_ones();
+    // SAFETY: `w + count <= w + 64 <= cap`; the masked store writes exactly `count` bytes, and
+    // in place `w + count <= r + at`, bytes read already: the stop and what follows it are
+    // not written.
+    unsafe {
+        let out = _mm512_maskz_compress_epi8(keep, v);
+        _mm512_mask_storeu_epi8(dst.add(w).cast(), _bzhi_u64(u64::MAX, count), out);
+    }
+    (r + at as usize, w + count as usize)
 }
 
 /// Input bytes per encoder step: two halves of 32, each expanded into one zmm register.
