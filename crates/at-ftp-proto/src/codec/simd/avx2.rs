@@ -5,6 +5,10 @@ use core::arch::x86_64::*;
 
 use super::{COMPACT, Decoded, EXPAND, Io, escapers};
 
+/// Clean blocks in a row that send the decoder back to its clean mode (512 bytes). Long enough
+/// that at 1% escapes (a clean 512 bytes one time in a hundred) it does not flip back and forth.
+const CLEAN_RUN: u32 = 16;
+
 /// Bytes per decoder block (one ymm register).
 const BLOCK: usize = 32;
 
@@ -42,72 +46,167 @@ unsafe fn compact(v: __m256i, keep: u32, out: *mut u8) -> usize {
 
 /// Decodes whole 32-byte blocks; see [`Decoded`] for where it stops.
 ///
+/// Two modes, as the AVX-512 decoder: while data comes without special bytes, 64 bytes at a
+/// time are tested and stored as they are; after a special byte every block is compacted
+/// through the table, until a few clean blocks in a row switch back.
+///
 /// # Safety
 ///
 /// `io` holds the invariant of [`Io`], and the CPU supports AVX2 and POPCNT.
 #[target_feature(enable = "avx2,popcnt")]
 pub(super) unsafe fn decode(io: Io, dle: u8, etx: u8) -> Decoded {
+    if io.src == io.dst.cast_const() {
+        // SAFETY: passed on.
+        unsafe { decode_with::<true>(io, dle, etx) }
+    } else {
+        // SAFETY: passed on.
+        unsafe { decode_with::<false>(io, dle, etx) }
+    }
+}
+
+/// [`decode`], for one buffer decoded in place or for two.
+///
+/// # Safety
+///
+/// As [`decode`]; `IN_PLACE` is whether `src == dst`.
+#[target_feature(enable = "avx2,popcnt")]
+unsafe fn decode_with<const IN_PLACE: bool>(io: Io, dle: u8, etx: u8) -> Decoded {
     let Io { src, n, dst, cap, mut r, mut w } = io;
     let dle_v = _mm256_set1_epi8(dle as i8);
     let etx_v = _mm256_set1_epi8(etx as i8);
+    let special = |v| _mm256_or_si256(_mm256_cmpeq_epi8(v, dle_v), _mm256_cmpeq_epi8(v, etx_v));
+    // 1 when the last byte of the previous block was an escaping DLE (already read, not
+    // written), so byte 0 of this block is escaped.
     let mut carry = 0u64;
+    let mut clean_mode = true;
+    // Clean blocks in a row seen in compact mode.
+    let mut clean_run = 0u32;
     while n - r >= BLOCK && cap - w >= BLOCK {
+        if clean_mode && n - r >= 2 * BLOCK && cap - w >= 2 * BLOCK {
+            // SAFETY: `r + 64 <= n`.
+            let (v0, v1) = unsafe {
+                (
+                    _mm256_loadu_si256(src.add(r).cast()),
+                    _mm256_loadu_si256(src.add(r + BLOCK).cast()),
+                )
+            };
+            if _mm256_movemask_epi8(_mm256_or_si256(special(v0), special(v1))) == 0 {
+                // SAFETY: `w + 64 <= cap`; in place `w <= r`, so the stores end at most at
+                // byte `r + 63`, read already (into `v0` and `v1`).
+                unsafe {
+                    _mm256_storeu_si256(dst.add(w).cast(), v0);
+                    _mm256_storeu_si256(dst.add(w + BLOCK).cast(), v1);
+                }
+                r += 2 * BLOCK;
+                w += 2 * BLOCK;
+                continue;
+            }
+            clean_mode = false;
+        }
         // SAFETY: `r + 32 <= n`.
         let v = unsafe { _mm256_loadu_si256(src.add(r).cast()) };
         let d = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, dle_v)) as u32 as u64;
         let t = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, etx_v)) as u32 as u64;
-        if d | t | carry == 0 {
-            // SAFETY: `w + 32 <= cap`; in place the store ends at most at byte `r + 31`, read
-            // already (into `v`).
-            unsafe { _mm256_storeu_si256(dst.add(w).cast(), v) };
-            r += BLOCK;
-            w += BLOCK;
-            continue;
-        }
         let esc = escapers(d, carry) & 0xFFFF_FFFF;
         let escaped = (esc << 1 | carry) & 0xFFFF_FFFF;
-        let bad = escaped & !(d | t);
-        let term = t & !escaped;
-        if bad & 1 != 0 {
-            // An undefined pair straddles the blocks: back to its DLE, read but not written.
-            // In place it may have been overwritten by the last block's group stores: it is a
-            // DLE, so write it back (`w <= r - 1`: the byte was dropped, not written).
-            if src == dst.cast_const() {
-                // SAFETY: `r - 1 < n == cap`, and at or after `w`.
-                unsafe { dst.add(r - 1).write(dle) };
-            }
-            return Decoded { read: r - 1, written: w, at_special: true };
-        }
-        let stops = term | bad >> 1;
+        // An escaped byte that is neither DLE nor ETX (its DLE starts an undefined pair), or
+        // an ETX that is not escaped (the terminator).
+        let stops = (escaped & !(d | t)) | (t & !escaped);
         if stops != 0 {
-            // Decode the bytes before the stop through a scratch block, so that nothing at or
-            // after the stop is overwritten in place (the scan reads it next).
-            let p = stops.trailing_zeros();
-            let keep = (!esc & ((1u64 << p) - 1)) as u32;
-            let mut scratch = [0u8; BLOCK];
-            // SAFETY: the scratch block has 32 bytes.
-            let count = unsafe { compact(v, keep, scratch.as_mut_ptr()) };
-            // SAFETY: `count <= p <= 32` and `w + 32 <= cap`; in place `w + count <= r + p`,
-            // bytes already read; the scratch block does not overlap the buffers.
-            unsafe { core::ptr::copy_nonoverlapping(scratch.as_ptr(), dst.add(w), count) };
-            return Decoded { read: r + p as usize, written: w + count, at_special: true };
+            // SAFETY: as this function's; `v` is the block at `r`, and `w + 32 <= cap`.
+            let (read, written) = unsafe { partial(src, dst, r, w, v, esc, carry, stops, dle) };
+            return Decoded { read, written, at_special: true };
         }
-        // SAFETY: `w + 32 <= cap`. In place `w <= r`, so the stores end at most at byte
-        // `r + 31`, read already; a DLE there that escapes the next block's first byte may be
-        // overwritten, which is why it is written back if it goes back to the scan.
-        w += unsafe { compact(v, !esc as u32, dst.add(w)) };
+        if !IN_PLACE && esc & esc.wrapping_sub(1) == 0 && n - r > 2 * BLOCK && cap - w >= 2 * BLOCK
+        {
+            // At most one escaping DLE (the common case at 1% escapes): store the block, then
+            // the 32 input bytes after the DLE over it from the DLE's slot on. No table, and
+            // no branch on whether there is one (without one, the second store lands past the
+            // block's output, where the next block's store goes).
+            let at = esc.trailing_zeros().min(BLOCK as u32) as usize;
+            // SAFETY: `r + at + 1 + 32 <= r + 65 <= n`; two buffers, `w + at + 32 <= w + 64 <= cap`.
+            unsafe {
+                let after = _mm256_loadu_si256(src.add(r + at + 1).cast());
+                _mm256_storeu_si256(dst.add(w).cast(), v);
+                _mm256_storeu_si256(dst.add(w + at).cast(), after);
+            }
+            w += BLOCK - esc.count_ones() as usize;
+        } else {
+            // SAFETY: `w + 32 <= cap`. In place `w <= r`, so the stores end at most at byte
+            // `r + 31`, read already; a DLE there that escapes the next block's first byte may
+            // be overwritten, which is why it is written back if it goes back to the scan.
+            w += unsafe { compact(v, !esc as u32, dst.add(w)) };
+        }
         r += BLOCK;
         carry = esc >> 31;
+        clean_run = if d | t == 0 { clean_run + 1 } else { 0 };
+        if clean_run == CLEAN_RUN {
+            // The carry is 0 after a clean block.
+            clean_mode = true;
+            clean_run = 0;
+        }
     }
     if carry != 0 {
+        // The pending escaping DLE goes back to the scan, unwritten: `w <= r - 1`.
         r -= 1;
-        if src == dst.cast_const() {
-            // SAFETY: `r < n == cap`, and `w <= r` (the DLE was dropped, not written). It may
-            // have been overwritten by the group stores (see above).
+        if IN_PLACE {
+            // SAFETY: `r < n == cap` and `w <= r`. In place the group stores may have
+            // overwritten it; it is a DLE.
             unsafe { dst.add(r).write(dle) };
         }
     }
     Decoded { read: r, written: w, at_special: false }
+}
+
+/// The block that holds a stop (a terminator, or an escaped byte that is neither DLE nor ETX):
+/// decodes the bytes before it and returns the new read and write indices, the read index on
+/// the stop byte (or, for an undefined pair, on its DLE).
+///
+/// # Safety
+///
+/// As [`decode`], with `v` the block at `r`, `w + 32 <= cap`, `esc` its escaping DLEs, `carry`
+/// the escape carried into it, `stops` not 0.
+#[target_feature(enable = "avx2,popcnt")]
+#[cold]
+#[allow(clippy::too_many_arguments)]
+unsafe fn partial(
+    src: *const u8,
+    dst: *mut u8,
+    r: usize,
+    w: usize,
+    v: __m256i,
+    esc: u64,
+    carry: u64,
+    stops: u64,
+    dle: u8,
+) -> (usize, usize) {
+    let at = stops.trailing_zeros();
+    if at == 0 && carry != 0 {
+        // The undefined pair straddles the blocks: back to its DLE, the previous block's last
+        // byte, read but not written (`w <= r - 1`). In place the group stores may have
+        // overwritten it; it is a DLE.
+        if src == dst.cast_const() {
+            // SAFETY: `r - 1 < cap`, at or after `w`.
+            unsafe { dst.add(r - 1).write(dle) };
+        }
+        return (r - 1, w);
+    }
+    // For an undefined pair the stop is its escaped byte: stop on the DLE before it. Nothing
+    // before the stop is in mid-pair: neither a stop nor an escaping DLE is escaped.
+    let escaped = esc << 1 | carry;
+    let at = if escaped >> at & 1 != 0 { at - 1 } else { at };
+    let keep = (!esc & ((1u64 << at) - 1)) as u32;
+    // Through a scratch block, so that nothing at or after the stop is overwritten in place
+    // (the scan reads it next).
+    let mut scratch = [0u8; BLOCK];
+    // SAFETY: the scratch block has 32 bytes. Then `count <= at <= 32` and `w + 32 <= cap`;
+    // in place `w + count <= r + at`, bytes read already; the scratch block is not in the
+    // buffers.
+    unsafe {
+        let count = compact(v, keep, scratch.as_mut_ptr());
+        core::ptr::copy_nonoverlapping(scratch.as_ptr(), dst.add(w), count);
+        (r + at as usize, w + count)
+    }
 }
 
 /// The most output one encoder block writes: four 16-byte group stores, each starting at most

@@ -5,6 +5,10 @@ use core::arch::x86_64::*;
 
 use super::{Decoded, Io, escapers, payload_slots};
 
+/// Clean blocks in a row that send the decoder back to its clean mode (512 bytes). Long enough
+/// that at 1% escapes (a clean 512 bytes one time in a hundred) it does not flip back and forth.
+const CLEAN_RUN: u32 = 8;
+
 /// Bytes per decoder block (one zmm register).
 const BLOCK: usize = 64;
 
@@ -31,6 +35,48 @@ pub(super) unsafe fn decode(io: Io, dle: u8, etx: u8) -> Decoded {
     // Clean blocks in a row seen in compress mode.
     let mut clean_run = 0u32;
     while n - r >= BLOCK && cap - w >= BLOCK {
+        if !clean_mode && n - r >= 2 * BLOCK && cap - w >= 2 * BLOCK {
+            // Compress mode, two blocks a step: half the loop's bookkeeping per block.
+            // SAFETY: `r + 128 <= n`.
+            let (v0, v1) = unsafe {
+                (
+                    _mm512_loadu_si512(src.add(r).cast()),
+                    _mm512_loadu_si512(src.add(r + BLOCK).cast()),
+                )
+            };
+            let (d0, t0) = (_mm512_cmpeq_epi8_mask(v0, dle_v), _mm512_cmpeq_epi8_mask(v0, etx_v));
+            let (d1, t1) = (_mm512_cmpeq_epi8_mask(v1, dle_v), _mm512_cmpeq_epi8_mask(v1, etx_v));
+            let esc0 = escapers(d0, carry);
+            let escaped0 = esc0 << 1 | carry;
+            let esc1 = escapers(d1, esc0 >> 63);
+            let escaped1 = esc1 << 1 | esc0 >> 63;
+            let stops = (escaped0 & !(d0 | t0))
+                | (t0 & !escaped0)
+                | (escaped1 & !(d1 | t1))
+                | (t1 & !escaped1);
+            if stops == 0 {
+                let (keep0, keep1) = (!esc0, !esc1);
+                // SAFETY: `w + 128 <= cap`: the first store ends before `w + 64`, the second
+                // starts at most 64 bytes on. In place `w <= r`, so they end at most at byte
+                // `r + 127`, read already (into `v0` and `v1`); as below for a DLE there.
+                unsafe {
+                    _mm512_storeu_si512(dst.add(w).cast(), _mm512_maskz_compress_epi8(keep0, v0));
+                    let w1 = w + keep0.count_ones() as usize;
+                    _mm512_storeu_si512(dst.add(w1).cast(), _mm512_maskz_compress_epi8(keep1, v1));
+                    w = w1 + keep1.count_ones() as usize;
+                }
+                r += 2 * BLOCK;
+                carry = esc1 >> 63;
+                clean_run = if d0 | t0 | d1 | t1 == 0 { clean_run + 2 } else { 0 };
+                if clean_run >= CLEAN_RUN {
+                    // The carry is 0 after a clean block.
+                    clean_mode = true;
+                    clean_run = 0;
+                }
+                continue;
+            }
+            // A stop in one of them: one block at a time below finds it.
+        }
         // SAFETY: `r + 64 <= n`, so the 64 bytes are inside `src[..n]`.
         let v = unsafe { _mm512_loadu_si512(src.add(r).cast()) };
         let d = _mm512_cmpeq_epi8_mask(v, dle_v);
@@ -65,7 +111,7 @@ pub(super) unsafe fn decode(io: Io, dle: u8, etx: u8) -> Decoded {
         r += BLOCK;
         carry = esc >> 63;
         clean_run = if d | t == 0 { clean_run + 1 } else { 0 };
-        if clean_run == 4 {
+        if clean_run >= CLEAN_RUN {
             // The carry is 0 after a clean block.
             clean_mode = true;
             clean_run = 0;
