@@ -226,18 +226,30 @@ pub(super) unsafe fn encode(io: Io, dle: u8, etx: u8) -> (usize, usize) {
     let dle_v = _mm256_set1_epi8(dle as i8);
     let etx_v = _mm256_set1_epi8(etx as i8);
     let dle_x = _mm_set1_epi8(dle as i8);
+    // As in the decoder: blocks without special bytes are copied until one has some, then
+    // every block is expanded until a run of clean ones.
+    let mut clean_mode = true;
+    let mut clean_run = 0u32;
     while n - r >= BLOCK && cap - w >= ENCODE_ROOM {
         // SAFETY: `r + 32 <= n`.
         let v = unsafe { _mm256_loadu_si256(src.add(r).cast()) };
         let special = _mm256_cmpeq_epi8(v, dle_v);
         let special = _mm256_or_si256(special, _mm256_cmpeq_epi8(v, etx_v));
         let special = _mm256_movemask_epi8(special) as u32;
-        if special == 0 {
-            // SAFETY: `w + 32 <= cap`.
-            unsafe { _mm256_storeu_si256(dst.add(w).cast(), v) };
-            r += BLOCK;
-            w += BLOCK;
-            continue;
+        if clean_mode {
+            if special == 0 {
+                // SAFETY: `w + 32 <= cap`.
+                unsafe { _mm256_storeu_si256(dst.add(w).cast(), v) };
+                r += BLOCK;
+                w += BLOCK;
+                continue;
+            }
+            clean_mode = false;
+        }
+        clean_run = if special == 0 { clean_run + 1 } else { 0 };
+        if clean_run >= CLEAN_RUN {
+            clean_mode = true;
+            clean_run = 0;
         }
         let halves = [_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v)];
         for (half, bytes) in halves.into_iter().enumerate() {

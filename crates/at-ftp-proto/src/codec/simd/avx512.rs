@@ -195,16 +195,28 @@ pub(super) unsafe fn encode(io: Io, dle: u8, etx: u8) -> (usize, usize) {
     let Io { src, n, dst, cap, mut r, mut w } = io;
     let dle_v = _mm512_set1_epi8(dle as i8);
     let etx_v = _mm512_set1_epi8(etx as i8);
+    // As in the decoder: blocks without special bytes are copied until one has some, then
+    // every block is expanded until a run of clean ones.
+    let mut clean_mode = true;
+    let mut clean_run = 0u32;
     while n - r >= ENCODE_BLOCK && cap - w >= ENCODE_ROOM {
         // SAFETY: `r + 64 <= n`.
         let v = unsafe { _mm512_loadu_si512(src.add(r).cast()) };
         let special = _mm512_cmpeq_epi8_mask(v, dle_v) | _mm512_cmpeq_epi8_mask(v, etx_v);
-        if special == 0 {
-            // SAFETY: `w + 64 <= cap`.
-            unsafe { _mm512_storeu_si512(dst.add(w).cast(), v) };
-            r += ENCODE_BLOCK;
-            w += ENCODE_BLOCK;
-            continue;
+        if clean_mode {
+            if special == 0 {
+                // SAFETY: `w + 64 <= cap`.
+                unsafe { _mm512_storeu_si512(dst.add(w).cast(), v) };
+                r += ENCODE_BLOCK;
+                w += ENCODE_BLOCK;
+                continue;
+            }
+            clean_mode = false;
+        }
+        clean_run = if special == 0 { clean_run + 1 } else { 0 };
+        if clean_run >= CLEAN_RUN {
+            clean_mode = true;
+            clean_run = 0;
         }
         // The upper half moved down: `vpexpandb` takes its source bytes from the bottom.
         let halves = [v, _mm512_shuffle_i64x2::<0b11_10_11_10>(v, v)];
