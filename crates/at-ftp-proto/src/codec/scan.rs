@@ -14,8 +14,12 @@
 //!
 //! The average is kept across calls (in the `Unescaper`), so small reads do not start over.
 //!
-//! Measured and dropped: 32-byte SWAR block tests for medium runs (slower than `memchr2` at 1%
-//! escapes: the exact per-byte masks cost more instructions than they save).
+//! Measured and dropped: 32-byte SWAR block tests for medium runs, and inline 8-byte word steps
+//! for runs under 384 bytes (both slower than `memchr2` at 1% escapes: 2.5 against 3.3 GiB/s
+//! for the word steps; the exact per-byte masks cost more instructions than they save).
+//!
+//! Kept: four escape pairs per 8-byte word in the all-pairs step (3.0 against 2.1 GiB/s for the
+//! byte loop, where one pair a step was level with it).
 //!
 //! The encoder uses `memchr2` for long runs and a branch-free step for dense ones.
 
@@ -53,6 +57,12 @@ pub(super) trait Buffers {
     /// Copies `input[from..from + len]` to `output[to..to + len]`.
     fn copy_run(&mut self, from: usize, to: usize, len: usize);
     fn put(&mut self, at: usize, byte: u8);
+    /// The 8 input bytes at `at`, little-endian.
+    fn load8(&self, at: usize) -> u64;
+    /// Writes 4 bytes at `output[at..]`.
+    fn put4(&mut self, at: usize, bytes: [u8; 4]);
+    /// Writes 8 bytes at `output[at..]`.
+    fn store8(&mut self, at: usize, word: u64);
     /// Decodes whole blocks from `r` and `w` with a SIMD kernel.
     #[cfg(all(feature = "simd", target_arch = "x86_64"))]
     fn decode_blocks(&mut self, path: Path, s: Specials, r: usize, w: usize) -> simd::Decoded;
@@ -89,6 +99,18 @@ impl Buffers for Split<'_> {
     fn put(&mut self, at: usize, byte: u8) {
         self.output[at] = byte;
     }
+    #[inline(always)]
+    fn load8(&self, at: usize) -> u64 {
+        load8(self.input, at)
+    }
+    #[inline(always)]
+    fn put4(&mut self, at: usize, bytes: [u8; 4]) {
+        self.output[at..at + 4].copy_from_slice(&bytes);
+    }
+    #[inline(always)]
+    fn store8(&mut self, at: usize, word: u64) {
+        self.output[at..at + 8].copy_from_slice(&word.to_le_bytes());
+    }
     #[cfg(all(feature = "simd", target_arch = "x86_64"))]
     #[inline(always)]
     fn decode_blocks(&mut self, path: Path, s: Specials, r: usize, w: usize) -> simd::Decoded {
@@ -96,21 +118,12 @@ impl Buffers for Split<'_> {
     }
 }
 
-/// Word access for the encoder's dense path (the decoder needs none).
-impl Split<'_> {
-    /// The 8 input bytes at `at`, little-endian.
-    #[inline(always)]
-    fn load8(&self, at: usize) -> u64 {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&self.input[at..at + 8]);
-        u64::from_le_bytes(word)
-    }
-
-    /// Writes 8 bytes at `output[at..]`.
-    #[inline(always)]
-    fn store8(&mut self, at: usize, word: u64) {
-        self.output[at..at + 8].copy_from_slice(&word.to_le_bytes());
-    }
+/// The 8 bytes of `bytes` at `at`, little-endian.
+#[inline(always)]
+fn load8(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
 }
 
 /// One buffer, decoded towards its start. Valid only while the write index never passes the
@@ -146,6 +159,18 @@ impl Buffers for InPlace<'_> {
     #[inline(always)]
     fn put(&mut self, at: usize, byte: u8) {
         self.buf[at] = byte;
+    }
+    #[inline(always)]
+    fn load8(&self, at: usize) -> u64 {
+        load8(self.buf, at)
+    }
+    #[inline(always)]
+    fn put4(&mut self, at: usize, bytes: [u8; 4]) {
+        self.buf[at..at + 4].copy_from_slice(&bytes);
+    }
+    #[inline(always)]
+    fn store8(&mut self, at: usize, word: u64) {
+        self.buf[at..at + 8].copy_from_slice(&word.to_le_bytes());
     }
     #[cfg(all(feature = "simd", target_arch = "x86_64"))]
     #[inline(always)]
@@ -421,6 +446,25 @@ fn dense_pairs<B: Buffers>(
     let mut pairs = 0;
     // Restated so the compiler can drop the bounds checks (`stop` is at most this already).
     let stop = stop.min(io.input_len());
+    // Four pairs a step while the words hold nothing else (`stop - r` wire bytes have room
+    // in the output: `w + 4 <= cap`).
+    let (dle16, etx16) = (splat16(dle), splat16(etx));
+    while r + 8 <= stop {
+        let word = io.load8(r);
+        let firsts = word & LOW_BYTES;
+        let seconds = word >> 8 & LOW_BYTES;
+        let special = zero_bytes(seconds ^ dle16) | zero_bytes(seconds ^ etx16);
+        if (firsts != dle16) | (special & LOW_BYTES_HIGH_BIT != LOW_BYTES_HIGH_BIT) {
+            break;
+        }
+        // The second bytes (even positions of `seconds`) packed into four.
+        let packed = (seconds | seconds >> 8) & 0x0000_FFFF_0000_FFFF;
+        let packed = (packed | packed >> 16) as u32;
+        io.put4(w, packed.to_le_bytes());
+        r += 8;
+        w += 4;
+        pairs += 4;
+    }
     while r + 1 < stop {
         let b = io.input(r);
         let next = io.input(r + 1);
@@ -440,6 +484,24 @@ fn dense_pairs<B: Buffers>(
 #[inline(always)]
 const fn splat(byte: u8) -> u64 {
     u64::from_ne_bytes([byte; 8])
+}
+
+/// The low byte of each 16-bit lane.
+const LOW_BYTES: u64 = 0x00FF_00FF_00FF_00FF;
+/// The high bit of the low byte of each 16-bit lane.
+const LOW_BYTES_HIGH_BIT: u64 = 0x0080_0080_0080_0080;
+
+/// `byte` in the low byte of each 16-bit lane of a word, little-endian.
+#[inline(always)]
+const fn splat16(byte: u8) -> u64 {
+    (byte as u64) * 0x0001_0001_0001_0001
+}
+
+/// The high bit of every zero byte of `word`, exactly (no carries between bytes).
+#[inline(always)]
+const fn zero_bytes(word: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    !(((word & LOW7) + LOW7) | word) & !LOW7
 }
 
 /// Handles the special byte at `r` (there is room for one output byte at `w`).
