@@ -3,8 +3,10 @@
 //!
 //! This crate does no I/O, reads no clock and never panics on input: it consumes bytes and gives
 //! back bytes and events. Adapters (blocking, async, embedded) move them to and from a port.
-//! It is `#![no_std]`; the `alloc` feature adds `Vec` conveniences, `std` (the default) adds
-//! nothing else yet but implies `alloc`.
+//! It is `#![no_std]`; the `alloc` feature adds `Vec` conveniences, `std` (a default) implies
+//! `alloc` and lets the codec pick its SIMD kernel at run time, and `simd` (a default) adds the
+//! codec's AVX2 and AVX-512 kernels on x86-64: the only `unsafe` code of the crate, which is
+//! free of it without that feature.
 //!
 //! # The DLE/ETX codec
 //!

@@ -81,6 +81,9 @@ impl Escaper {
 
     /// Encodes `input` into `output`, until one of them is used up.
     ///
+    /// Only `output[..written]` is the result; the bytes after it may have been overwritten
+    /// (the SIMD kernels store whole vectors).
+    ///
     /// After [`finish`](Self::finish) it does nothing and reports `end`.
     pub fn escape(&mut self, input: &[u8], output: &mut [u8]) -> Progress {
         if self.ended {

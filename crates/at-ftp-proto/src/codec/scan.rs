@@ -1,8 +1,10 @@
 //! The hot loops of the codec: finding special bytes and moving the runs between them.
 //!
-//! Everything speed-critical sits behind [`decode`] and [`encode`], so a faster kernel (SIMD) can
-//! replace them without touching the state handling in `unescape.rs` and `escape.rs`. The
-//! decoder picks its next step from a running average of the run lengths between special bytes
+//! Everything speed-critical sits behind [`decode`] and [`encode`], so the state handling in
+//! `unescape.rs` and `escape.rs` does not know which kernel runs. With a SIMD kernel (module
+//! `simd`, chosen by [`Path`]) whole blocks go to it first, and the loops here handle the rest:
+//! the bytes it stops at (a terminator, an undefined pair), and the last partial block. The
+//! portable kernel is these loops alone. The portable decoder picks its next step from a running average of the run lengths between special bytes
 //! (an average, so that a stray short run does not flip it back and forth):
 //! - runs of 24 bytes or more: `memchr2` finds the next special byte, the run is copied whole,
 //!   and a plain escape pair is decoded in the same tight loop;

@@ -137,6 +137,9 @@ impl Unescaper {
     /// `end` is set and the bytes after it are left unconsumed). Pass `input[consumed..]` again,
     /// with more wire bytes appended, on the next call.
     ///
+    /// Only `output[..written]` is the payload; the bytes after it may have been overwritten
+    /// (the SIMD kernels store whole vectors).
+    ///
     /// # Errors
     ///
     /// [`InvalidEscape`] in [`Mode::Strict`] when a DLE is followed by an ordinary byte.
@@ -170,15 +173,7 @@ impl Unescaper {
             self.pending_dle = false;
         }
         let mut io = Split { input, output };
-        let (r, w, stop) = scan::decode(
-            &mut io,
-            self.specials,
-            self.lenient(),
-            self.kernel.path(),
-            r,
-            w,
-            &mut self.density,
-        );
+        let (r, w, stop) = self.scan(&mut io, r, w);
         self.finish_call(input, r, w, stop)
     }
 
@@ -228,15 +223,7 @@ impl Unescaper {
             }
         }
         let mut io = InPlace { buf };
-        let (r, w, stop) = scan::decode(
-            &mut io,
-            self.specials,
-            self.lenient(),
-            self.kernel.path(),
-            r,
-            w,
-            &mut self.density,
-        );
+        let (r, w, stop) = self.scan(&mut io, r, w);
         self.finish_call(io.buf, r, w, stop)
     }
 
@@ -276,6 +263,17 @@ impl Unescaper {
             }
         }
         None
+    }
+
+    /// Runs the kernel from read index `r` and write index `w`.
+    fn scan<B: scan::Buffers>(
+        &mut self,
+        io: &mut B,
+        r: usize,
+        w: usize,
+    ) -> (usize, usize, DecodeStop) {
+        let (specials, lenient, path) = (self.specials, self.lenient(), self.kernel.path());
+        scan::decode(io, specials, lenient, path, r, w, &mut self.density)
     }
 
     fn lenient(&self) -> bool {

@@ -3,7 +3,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{Decoded, Io, escapers, payload_slots};
+use super::{Decoded, Io, escapers, payload_slots, stop_offset};
 
 /// Clean blocks in a row that send the decoder back to its clean mode (512 bytes). Long enough
 /// that at 1% escapes (a clean 512 bytes one time in a hundred) it does not flip back and forth.
@@ -151,8 +151,7 @@ unsafe fn partial(
     stops: u64,
     dle: u8,
 ) -> (usize, usize) {
-    let at = stops.trailing_zeros();
-    if at == 0 && carry != 0 {
+    let Some(at) = stop_offset(esc, carry, stops) else {
         // The undefined pair straddles the blocks: back to its DLE, the previous block's last
         // byte, read but not written (`w <= r - 1`). In place a full-width store may have
         // overwritten it; it is a DLE.
@@ -161,11 +160,7 @@ unsafe fn partial(
             unsafe { dst.add(r - 1).write(dle) };
         }
         return (r - 1, w);
-    }
-    // For an undefined pair the stop is its escaped byte: stop on the DLE before it. Nothing
-    // before the stop is in mid-pair: neither a stop nor an escaping DLE is escaped.
-    let escaped = esc << 1 | carry;
-    let at = if escaped >> at & 1 != 0 { at - 1 } else { at };
+    };
     let keep = !esc & _bzhi_u64(u64::MAX, at);
     let count = keep.count_ones();
     // SAFETY: `w + count <= w + 64 <= cap`; the masked store writes exactly `count` bytes, and

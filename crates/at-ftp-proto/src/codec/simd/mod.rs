@@ -144,6 +144,22 @@ unsafe fn decode(path: Path, io: Io, s: Specials) -> Decoded {
     }
 }
 
+/// Where a decoder kernel stops in a block with stops (`stops`: terminators, and escaped bytes
+/// that are neither DLE nor ETX; `esc` its escaping DLEs, `carry` the escape carried into it):
+/// the offset of the first stop byte, or for an undefined pair of its DLE; `None` when that DLE
+/// is the previous block's last byte. Nothing before the offset is in mid-pair: neither a stop
+/// byte nor an escaping DLE is escaped.
+#[inline(always)]
+fn stop_offset(esc: u64, carry: u64, stops: u64) -> Option<u32> {
+    let at = stops.trailing_zeros();
+    let escaped = esc << 1 | carry;
+    match (at, escaped >> at & 1 != 0) {
+        (0, true) => None,
+        (at, true) => Some(at - 1),
+        (at, false) => Some(at),
+    }
+}
+
 /// Alternate bits, starting at bit 1.
 const ODD_BITS: u64 = 0xAAAA_AAAA_AAAA_AAAA;
 /// Alternate bits, starting at bit 0.
