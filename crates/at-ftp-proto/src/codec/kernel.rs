@@ -40,14 +40,22 @@ enum Choice {
 }
 
 /// A kernel resolved for this CPU: what the scan dispatches on.
+///
+/// The SIMD variants hold a [`Detected`], which only this module makes, after detection: a
+/// `Path` that names a SIMD kernel is proof that the CPU runs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Path {
     Portable,
     #[cfg(all(feature = "simd", target_arch = "x86_64"))]
-    Avx2,
+    Avx2(Detected),
     #[cfg(all(feature = "simd", target_arch = "x86_64"))]
-    Avx512,
+    Avx512(Detected),
 }
+
+/// The CPU was found to support the kernel of the [`Path`] holding this. The private field keeps
+/// it from being made outside this module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Detected(());
 
 impl Kernel {
     /// The best kernel the running CPU supports (the default).
@@ -81,9 +89,9 @@ impl Kernel {
         match self.path() {
             Path::Portable => "portable",
             #[cfg(all(feature = "simd", target_arch = "x86_64"))]
-            Path::Avx2 => "avx2",
+            Path::Avx2(_) => "avx2",
             #[cfg(all(feature = "simd", target_arch = "x86_64"))]
-            Path::Avx512 => "avx512",
+            Path::Avx512(_) => "avx512",
         }
     }
 
@@ -93,18 +101,19 @@ impl Kernel {
     pub(super) fn path(self) -> Path {
         match self.0 {
             Choice::Portable => Path::Portable,
+            // Made only by `avx2()` and `avx512()`, after detection.
             #[cfg(all(feature = "simd", target_arch = "x86_64"))]
-            Choice::Avx2 => Path::Avx2,
+            Choice::Avx2 => Path::Avx2(Detected(())),
             #[cfg(all(feature = "simd", target_arch = "x86_64"))]
-            Choice::Avx512 => Path::Avx512,
+            Choice::Avx512 => Path::Avx512(Detected(())),
             Choice::Auto => {
                 #[cfg(all(feature = "simd", target_arch = "x86_64"))]
                 {
                     if has_avx512() {
-                        return Path::Avx512;
+                        return Path::Avx512(Detected(()));
                     }
                     if has_avx2() {
-                        return Path::Avx2;
+                        return Path::Avx2(Detected(()));
                     }
                 }
                 Path::Portable

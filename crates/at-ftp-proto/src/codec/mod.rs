@@ -103,7 +103,8 @@ pub struct SameSpecials {
 /// What one codec call did.
 ///
 /// `consumed` input bytes were read (the caller passes the rest again, with more, next time) and
-/// `written` output bytes were produced at the start of the output buffer.
+/// `written` output bytes were produced at the start of the output buffer. The output bytes
+/// after those may have been overwritten: the SIMD kernels store whole vectors.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Progress {
     /// Input bytes read by this call.

@@ -242,30 +242,60 @@ pub(super) fn decode<B: Buffers>(
     s: Specials,
     lenient: bool,
     path: Path,
-    mut r: usize,
-    mut w: usize,
+    r: usize,
+    w: usize,
     density: &mut Density,
 ) -> (usize, usize, DecodeStop) {
-    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
-    if path != Path::Portable {
-        loop {
-            let blocks = io.decode_blocks(path, s, r, w);
-            (r, w) = (blocks.read, blocks.written);
-            if !blocks.at_special {
-                break;
-            }
-            // There is a byte at `r` and room at `w`: the kernel left a whole block of each.
-            let n = io.input_len();
-            if let Some(stop) = special(io, s.dle(), s.etx(), lenient, n, &mut r, &mut w) {
-                return (r, w, stop);
-            }
-        }
-    }
-    #[cfg(not(all(feature = "simd", target_arch = "x86_64")))]
-    let _ = path;
+    let (r, w) = match decode_blocks(io, s, lenient, path, r, w) {
+        Ok(at) => at,
+        Err(done) => return done,
+    };
     let (r, w, stop, last_run) = decode_with(io, s, lenient, r, w, density.0);
     density.0 = last_run;
     (r, w, stop)
+}
+
+/// The SIMD part of [`decode`]: whole blocks, and the bytes the kernel stops at. `Ok` with the
+/// indices where the portable loops go on, or `Err` with the call's result.
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+#[inline(always)]
+fn decode_blocks<B: Buffers>(
+    io: &mut B,
+    s: Specials,
+    lenient: bool,
+    path: Path,
+    mut r: usize,
+    mut w: usize,
+) -> Result<(usize, usize), (usize, usize, DecodeStop)> {
+    if path == Path::Portable {
+        return Ok((r, w));
+    }
+    loop {
+        let blocks = io.decode_blocks(path, s, r, w);
+        (r, w) = (blocks.read, blocks.written);
+        if !blocks.at_special {
+            return Ok((r, w));
+        }
+        // There is a byte at `r` and room at `w`: the kernel left a whole block of each.
+        let n = io.input_len();
+        if let Some(stop) = special(io, s.dle(), s.etx(), lenient, n, &mut r, &mut w) {
+            return Err((r, w, stop));
+        }
+    }
+}
+
+/// Without SIMD kernels there is nothing to do before the portable loops.
+#[cfg(not(all(feature = "simd", target_arch = "x86_64")))]
+#[inline(always)]
+fn decode_blocks<B: Buffers>(
+    _io: &mut B,
+    _s: Specials,
+    _lenient: bool,
+    _path: Path,
+    r: usize,
+    w: usize,
+) -> Result<(usize, usize), (usize, usize, DecodeStop)> {
+    Ok((r, w))
 }
 
 /// [`decode`], with the running average of the run lengths between special bytes, which picks

@@ -123,7 +123,15 @@ pub fn drive_in_place(dec: &mut Unescaper, wire: &[u8], cuts: &[usize]) -> Decod
         buf.extend_from_slice(&wire[fed..end]);
         fed = end;
         while !buf.is_empty() {
-            match dec.unescape_in_place(&mut buf) {
+            let before = buf.clone();
+            let result = dec.unescape_in_place(&mut buf);
+            // The bytes not consumed are untouched, whatever the outcome.
+            let read = match &result {
+                Ok(p) => p.consumed,
+                Err(e) => e.progress.consumed,
+            };
+            assert_eq!(buf[read..], before[read..], "in place: unread bytes changed");
+            match result {
                 Ok(p) => {
                     payload.extend_from_slice(&buf[..p.written]);
                     buf.drain(..p.consumed);

@@ -23,7 +23,7 @@ const BLOCK: usize = 64;
 ///
 /// `io` holds the invariant of [`Io`], and the CPU supports AVX-512 F, BW, VBMI2, BMI2 and
 /// POPCNT.
-#[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi1,bmi2,popcnt")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi2,popcnt")]
 pub(super) unsafe fn decode(io: Io, dle: u8, etx: u8) -> Decoded {
     let Io { src, n, dst, cap, mut r, mut w } = io;
     let dle_v = _mm512_set1_epi8(dle as i8);
@@ -137,7 +137,7 @@ pub(super) unsafe fn decode(io: Io, dle: u8, etx: u8) -> Decoded {
 ///
 /// As [`decode`], with `v` the block at `r`, `w + 64 <= cap`, `esc` its escaping DLEs, `carry`
 /// the escape carried into it, `stops` not 0.
-#[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi1,bmi2,popcnt")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi2,popcnt")]
 #[cold]
 #[allow(clippy::too_many_arguments)]
 unsafe fn partial(
@@ -185,7 +185,7 @@ const ENCODE_ROOM: usize = 32 + 32 + 64;
 ///
 /// `io` holds the invariant of [`Io`] with non-overlapping buffers, and the CPU supports
 /// AVX-512 F, BW, VBMI2, BMI2 and POPCNT.
-#[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi1,bmi2,popcnt")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi2,popcnt")]
 pub(super) unsafe fn encode(io: Io, dle: u8, etx: u8) -> (usize, usize) {
     let Io { src, n, dst, cap, mut r, mut w } = io;
     let dle_v = _mm512_set1_epi8(dle as i8);

@@ -20,6 +20,7 @@
 //! The safe functions here check every bound a kernel relies on; the kernels state the
 //! invariant each `unsafe` block needs. Every kernel is checked against the byte-at-a-time
 //! oracle (`tests/codec_kernels.rs`, fuzz targets `kernel_avx2`, `kernel_avx512`).
+#![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 
 mod avx2;
 mod avx512;
@@ -58,7 +59,8 @@ pub(super) fn decode_split(
         r: r.min(input.len()),
         w: w.min(output.len()),
     };
-    // SAFETY: `src..src + n` and `dst..dst + cap` are the two slices, borrowed for the call.
+    // SAFETY: `src..src + n` and `dst..dst + cap` are the two slices, borrowed for the call; a
+    // SIMD `path` holds the proof of detection.
     unsafe { decode(path, io, s) }
 }
 
@@ -73,12 +75,13 @@ pub(super) fn decode_in_place(
     r: usize,
     w: usize,
 ) -> Decoded {
+    debug_assert!(w <= r, "in-place decoding writes behind the reading");
     let n = buf.len();
     let dst = buf.as_mut_ptr();
     let r = r.min(n);
     let io = Io { src: dst.cast_const(), n, dst, cap: n, r, w: w.min(r) };
     // SAFETY: both pointers come from one `&mut [u8]` of `n` bytes, borrowed for the call, and
-    // `w <= r`.
+    // `w <= r`; a SIMD `path` holds the proof of detection.
     unsafe { decode(path, io, s) }
 }
 
@@ -101,11 +104,12 @@ pub(super) fn encode(
         r: r.min(input.len()),
         w: w.min(output.len()),
     };
-    // SAFETY: the two slices are borrowed for the call, and do not overlap.
+    // SAFETY: the two slices are borrowed for the call, and do not overlap; a SIMD `path`
+    // holds the proof of detection.
     unsafe {
         match path {
-            Path::Avx512 => avx512::encode(io, s.dle(), s.etx()),
-            Path::Avx2 => avx2::encode(io, s.dle(), s.etx()),
+            Path::Avx512(_) => avx512::encode(io, s.dle(), s.etx()),
+            Path::Avx2(_) => avx2::encode(io, s.dle(), s.etx()),
             Path::Portable => (io.r, io.w),
         }
     }
@@ -130,15 +134,15 @@ struct Io {
 
 /// # Safety
 ///
-/// `io` holds the invariant of [`Io`], and the CPU supports `path` (a [`Path`] other than
-/// `Portable` is only made after detection).
+/// `io` holds the invariant of [`Io`]. (The CPU supports `path`: a [`Path`] other than
+/// `Portable` holds the proof of detection.)
 #[inline(always)]
 unsafe fn decode(path: Path, io: Io, s: Specials) -> Decoded {
     // SAFETY: passed on from the caller.
     unsafe {
         match path {
-            Path::Avx512 => avx512::decode(io, s.dle(), s.etx()),
-            Path::Avx2 => avx2::decode(io, s.dle(), s.etx()),
+            Path::Avx512(_) => avx512::decode(io, s.dle(), s.etx()),
+            Path::Avx2(_) => avx2::decode(io, s.dle(), s.etx()),
             Path::Portable => Decoded { read: io.r, written: io.w, at_special: false },
         }
     }
