@@ -54,6 +54,7 @@ pub(super) enum Path {
 
 /// The CPU was found to support the kernel of the [`Path`] holding this. The private field keeps
 /// it from being made outside this module.
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Detected(());
 
