@@ -46,9 +46,9 @@ unsafe fn compact(v: __m256i, keep: u32, out: *mut u8) -> usize {
 
 /// Decodes whole 32-byte blocks; see [`Decoded`] for where it stops.
 ///
-/// Two modes, as the AVX-512 decoder: while data comes without special bytes, 64 bytes at a
-/// time are tested and stored as they are; after a special byte every block is compacted
-/// through the table, until a few clean blocks in a row switch back.
+/// Two loops, as the AVX-512 decoder: the clean loop tests and stores 64 bytes at a time while
+/// they hold no special byte; the compact loop handles every block (one DLE: two stores;
+/// more: the table) until [`CLEAN_RUN`] clean blocks in a row send it back.
 ///
 /// # Safety
 ///
@@ -76,13 +76,10 @@ unsafe fn decode_with<const IN_PLACE: bool>(io: Io, dle: u8, etx: u8) -> Decoded
     let etx_v = _mm256_set1_epi8(etx as i8);
     let special = |v| _mm256_or_si256(_mm256_cmpeq_epi8(v, dle_v), _mm256_cmpeq_epi8(v, etx_v));
     // 1 when the last byte of the previous block was an escaping DLE (already read, not
-    // written), so byte 0 of this block is escaped.
+    // written), so byte 0 of this block is escaped. Always 0 in the clean loop.
     let mut carry = 0u64;
-    let mut clean_mode = true;
-    // Clean blocks in a row seen in compact mode.
-    let mut clean_run = 0u32;
-    while n - r >= BLOCK && cap - w >= BLOCK {
-        if clean_mode && n - r >= 2 * BLOCK && cap - w >= 2 * BLOCK {
+    'clean: loop {
+        while n - r >= 2 * BLOCK && cap - w >= 2 * BLOCK {
             // SAFETY: `r + 64 <= n`.
             let (v0, v1) = unsafe {
                 (
@@ -90,61 +87,69 @@ unsafe fn decode_with<const IN_PLACE: bool>(io: Io, dle: u8, etx: u8) -> Decoded
                     _mm256_loadu_si256(src.add(r + BLOCK).cast()),
                 )
             };
-            if _mm256_movemask_epi8(_mm256_or_si256(special(v0), special(v1))) == 0 {
-                // SAFETY: `w + 64 <= cap`; in place `w <= r`, so the stores end at most at
-                // byte `r + 63`, read already (into `v0` and `v1`).
-                unsafe {
-                    _mm256_storeu_si256(dst.add(w).cast(), v0);
-                    _mm256_storeu_si256(dst.add(w + BLOCK).cast(), v1);
-                }
-                r += 2 * BLOCK;
-                w += 2 * BLOCK;
-                continue;
+            if _mm256_movemask_epi8(_mm256_or_si256(special(v0), special(v1))) != 0 {
+                break;
             }
-            clean_mode = false;
-        }
-        // SAFETY: `r + 32 <= n`.
-        let v = unsafe { _mm256_loadu_si256(src.add(r).cast()) };
-        let d = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, dle_v)) as u32 as u64;
-        let t = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, etx_v)) as u32 as u64;
-        let esc = escapers(d, carry) & 0xFFFF_FFFF;
-        let escaped = (esc << 1 | carry) & 0xFFFF_FFFF;
-        // An escaped byte that is neither DLE nor ETX (its DLE starts an undefined pair), or
-        // an ETX that is not escaped (the terminator).
-        let stops = (escaped & !(d | t)) | (t & !escaped);
-        if stops != 0 {
-            // SAFETY: as this function's; `v` is the block at `r`, and `w + 32 <= cap`.
-            let (read, written) = unsafe { partial(src, dst, r, w, v, esc, carry, stops, dle) };
-            return Decoded { read, written, at_special: true };
-        }
-        if !IN_PLACE && esc & esc.wrapping_sub(1) == 0 && n - r > 2 * BLOCK && cap - w >= 2 * BLOCK
-        {
-            // At most one escaping DLE (the common case at 1% escapes): store the block, then
-            // the 32 input bytes after the DLE over it from the DLE's slot on. No table, and
-            // no branch on whether there is one (without one, the second store lands past the
-            // block's output, where the next block's store goes).
-            let at = esc.trailing_zeros().min(BLOCK as u32) as usize;
-            // SAFETY: `r + at + 1 + 32 <= r + 65 <= n`; two buffers, `w + at + 32 <= w + 64 <= cap`.
+            // SAFETY: `w + 64 <= cap`; in place `w <= r`, so the stores end at most at byte
+            // `r + 63`, read already (into `v0` and `v1`).
             unsafe {
-                let after = _mm256_loadu_si256(src.add(r + at + 1).cast());
-                _mm256_storeu_si256(dst.add(w).cast(), v);
-                _mm256_storeu_si256(dst.add(w + at).cast(), after);
+                _mm256_storeu_si256(dst.add(w).cast(), v0);
+                _mm256_storeu_si256(dst.add(w + BLOCK).cast(), v1);
             }
-            w += BLOCK - esc.count_ones() as usize;
-        } else {
-            // SAFETY: `w + 32 <= cap`. In place `w <= r`, so the stores end at most at byte
-            // `r + 31`, read already; a DLE there that escapes the next block's first byte may
-            // be overwritten, which is why it is written back if it goes back to the scan.
-            w += unsafe { compact(v, !esc as u32, dst.add(w)) };
+            r += 2 * BLOCK;
+            w += 2 * BLOCK;
         }
-        r += BLOCK;
-        carry = esc >> 31;
-        clean_run = if d | t == 0 { clean_run + 1 } else { 0 };
-        if clean_run == CLEAN_RUN {
-            // The carry is 0 after a clean block.
-            clean_mode = true;
-            clean_run = 0;
+        // The compact loop; also the last block of clean data.
+        let mut clean_run = 0u32;
+        while n - r >= BLOCK && cap - w >= BLOCK {
+            // SAFETY: `r + 32 <= n`.
+            let v = unsafe { _mm256_loadu_si256(src.add(r).cast()) };
+            let d = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, dle_v)) as u32 as u64;
+            let t = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, etx_v)) as u32 as u64;
+            let esc = escapers(d, carry) & 0xFFFF_FFFF;
+            let escaped = (esc << 1 | carry) & 0xFFFF_FFFF;
+            // An escaped byte that is neither DLE nor ETX (its DLE starts an undefined pair),
+            // or an ETX that is not escaped (the terminator).
+            let stops = (escaped & !(d | t)) | (t & !escaped);
+            if stops != 0 {
+                // SAFETY: as this function's; `v` is the block at `r`, and `w + 32 <= cap`.
+                let (read, written) = unsafe { partial(src, dst, r, w, v, esc, carry, stops, dle) };
+                return Decoded { read, written, at_special: true };
+            }
+            if !IN_PLACE
+                && esc & esc.wrapping_sub(1) == 0
+                && n - r > 2 * BLOCK
+                && cap - w >= 2 * BLOCK
+            {
+                // At most one escaping DLE (the common case at 1% escapes): store the block,
+                // then the 32 input bytes after the DLE over it from the DLE's slot on. No
+                // table, and no branch on whether there is one (without one, the second store
+                // lands past the block's output, where the next block's store goes).
+                let at = esc.trailing_zeros().min(BLOCK as u32) as usize;
+                // SAFETY: `r + at + 1 + 32 <= r + 65 <= n`; two buffers, and
+                // `w + at + 32 <= w + 64 <= cap`.
+                unsafe {
+                    let after = _mm256_loadu_si256(src.add(r + at + 1).cast());
+                    _mm256_storeu_si256(dst.add(w).cast(), v);
+                    _mm256_storeu_si256(dst.add(w + at).cast(), after);
+                }
+                w += BLOCK - esc.count_ones() as usize;
+            } else {
+                // SAFETY: `w + 32 <= cap`. In place `w <= r`, so the stores end at most at
+                // byte `r + 31`, read already; a DLE there that escapes the next block's first
+                // byte may be overwritten, which is why it is written back if it goes back to
+                // the scan.
+                w += unsafe { compact(v, !esc as u32, dst.add(w)) };
+            }
+            r += BLOCK;
+            carry = esc >> 31;
+            clean_run = if d | t == 0 { clean_run + 1 } else { 0 };
+            if clean_run >= CLEAN_RUN {
+                // The carry is 0 after a clean block.
+                continue 'clean;
+            }
         }
+        break;
     }
     if carry != 0 {
         // The pending escaping DLE goes back to the scan, unwritten: `w <= r - 1`.

@@ -14,10 +14,10 @@ const BLOCK: usize = 64;
 
 /// Decodes whole 64-byte blocks; see [`Decoded`] for where it stops.
 ///
-/// Two modes, so that no branch depends on the data at random: while blocks come without a
-/// special byte they are stored as they are; after one with a special byte every block goes
+/// Two loops, so that no branch depends on the data at random: the clean loop stores 128 bytes
+/// at a time as they are while they hold no special byte; the compress loop sends every block
 /// through `vpcompressb` (at 1% escapes most blocks hold one, and a branch taken at random
-/// would cost more than the compress), until a few clean blocks in a row switch back.
+/// would cost more than the compress) until [`CLEAN_RUN`] clean blocks in a row send it back.
 ///
 /// # Safety
 ///
@@ -29,14 +29,10 @@ pub(super) unsafe fn decode(io: Io, dle: u8, etx: u8) -> Decoded {
     let dle_v = _mm512_set1_epi8(dle as i8);
     let etx_v = _mm512_set1_epi8(etx as i8);
     // 1 when the last byte of the previous block was an escaping DLE (already read, not
-    // written), so byte 0 of this block is escaped.
+    // written), so byte 0 of this block is escaped. Always 0 in the clean loop.
     let mut carry = 0u64;
-    let mut clean_mode = true;
-    // Clean blocks in a row seen in compress mode.
-    let mut clean_run = 0u32;
-    while n - r >= BLOCK && cap - w >= BLOCK {
-        if !clean_mode && n - r >= 2 * BLOCK && cap - w >= 2 * BLOCK {
-            // Compress mode, two blocks a step: half the loop's bookkeeping per block.
+    'clean: loop {
+        while n - r >= 2 * BLOCK && cap - w >= 2 * BLOCK {
             // SAFETY: `r + 128 <= n`.
             let (v0, v1) = unsafe {
                 (
@@ -44,78 +40,99 @@ pub(super) unsafe fn decode(io: Io, dle: u8, etx: u8) -> Decoded {
                     _mm512_loadu_si512(src.add(r + BLOCK).cast()),
                 )
             };
-            let (d0, t0) = (_mm512_cmpeq_epi8_mask(v0, dle_v), _mm512_cmpeq_epi8_mask(v0, etx_v));
-            let (d1, t1) = (_mm512_cmpeq_epi8_mask(v1, dle_v), _mm512_cmpeq_epi8_mask(v1, etx_v));
-            let esc0 = escapers(d0, carry);
-            let escaped0 = esc0 << 1 | carry;
-            let esc1 = escapers(d1, esc0 >> 63);
-            let escaped1 = esc1 << 1 | esc0 >> 63;
-            let stops = (escaped0 & !(d0 | t0))
-                | (t0 & !escaped0)
-                | (escaped1 & !(d1 | t1))
-                | (t1 & !escaped1);
-            if stops == 0 {
-                let (keep0, keep1) = (!esc0, !esc1);
-                // SAFETY: `w + 128 <= cap`: the first store ends before `w + 64`, the second
-                // starts at most 64 bytes on. In place `w <= r`, so they end at most at byte
-                // `r + 127`, read already (into `v0` and `v1`); as below for a DLE there.
-                unsafe {
-                    _mm512_storeu_si512(dst.add(w).cast(), _mm512_maskz_compress_epi8(keep0, v0));
-                    let w1 = w + keep0.count_ones() as usize;
-                    _mm512_storeu_si512(dst.add(w1).cast(), _mm512_maskz_compress_epi8(keep1, v1));
-                    w = w1 + keep1.count_ones() as usize;
-                }
-                r += 2 * BLOCK;
-                carry = esc1 >> 63;
-                clean_run = if d0 | t0 | d1 | t1 == 0 { clean_run + 2 } else { 0 };
-                if clean_run >= CLEAN_RUN {
-                    // The carry is 0 after a clean block.
-                    clean_mode = true;
-                    clean_run = 0;
-                }
-                continue;
+            let special = _mm512_cmpeq_epi8_mask(v0, dle_v)
+                | _mm512_cmpeq_epi8_mask(v0, etx_v)
+                | _mm512_cmpeq_epi8_mask(v1, dle_v)
+                | _mm512_cmpeq_epi8_mask(v1, etx_v);
+            if special != 0 {
+                break;
             }
-            // A stop in one of them: one block at a time below finds it.
-        }
-        // SAFETY: `r + 64 <= n`, so the 64 bytes are inside `src[..n]`.
-        let v = unsafe { _mm512_loadu_si512(src.add(r).cast()) };
-        let d = _mm512_cmpeq_epi8_mask(v, dle_v);
-        let t = _mm512_cmpeq_epi8_mask(v, etx_v);
-        if clean_mode {
-            if d | t == 0 {
-                // SAFETY: `w + 64 <= cap`. In place, `w <= r`: the store reaches at most byte
-                // `r + 63`, all read already (into `v`).
-                unsafe { _mm512_storeu_si512(dst.add(w).cast(), v) };
-                r += BLOCK;
-                w += BLOCK;
-                continue;
+            // SAFETY: `w + 128 <= cap`. In place `w <= r`: the stores end at most at byte
+            // `r + 127`, read already (into `v0` and `v1`).
+            unsafe {
+                _mm512_storeu_si512(dst.add(w).cast(), v0);
+                _mm512_storeu_si512(dst.add(w + BLOCK).cast(), v1);
             }
-            clean_mode = false;
+            r += 2 * BLOCK;
+            w += 2 * BLOCK;
         }
-        let esc = escapers(d, carry);
-        let escaped = esc << 1 | carry;
-        // An escaped byte that is neither DLE nor ETX (its DLE starts an undefined pair), or
-        // an ETX that is not escaped (the terminator).
-        let stops = (escaped & !(d | t)) | (t & !escaped);
-        if stops != 0 {
-            // SAFETY: as this function's; `v` is the block at `r`, and `w + 64 <= cap`.
-            let (read, written) = unsafe { partial(src, dst, r, w, v, esc, carry, stops, dle) };
-            return Decoded { read, written, at_special: true };
+        // The compress loop; also the last block or two of clean data.
+        let mut clean_run = 0u32;
+        while n - r >= BLOCK && cap - w >= BLOCK {
+            if n - r >= 2 * BLOCK && cap - w >= 2 * BLOCK {
+                // Two blocks a step: half the loop's bookkeeping per block.
+                // SAFETY: `r + 128 <= n`.
+                let (v0, v1) = unsafe {
+                    (
+                        _mm512_loadu_si512(src.add(r).cast()),
+                        _mm512_loadu_si512(src.add(r + BLOCK).cast()),
+                    )
+                };
+                let (d0, t0) =
+                    (_mm512_cmpeq_epi8_mask(v0, dle_v), _mm512_cmpeq_epi8_mask(v0, etx_v));
+                let (d1, t1) =
+                    (_mm512_cmpeq_epi8_mask(v1, dle_v), _mm512_cmpeq_epi8_mask(v1, etx_v));
+                let esc0 = escapers(d0, carry);
+                let escaped0 = esc0 << 1 | carry;
+                let esc1 = escapers(d1, esc0 >> 63);
+                let escaped1 = esc1 << 1 | esc0 >> 63;
+                let stops = (escaped0 & !(d0 | t0))
+                    | (t0 & !escaped0)
+                    | (escaped1 & !(d1 | t1))
+                    | (t1 & !escaped1);
+                if stops == 0 {
+                    let (keep0, keep1) = (!esc0, !esc1);
+                    // SAFETY: `w + 128 <= cap`: the first store ends before `w + 64`, the
+                    // second starts at most 64 bytes on. In place `w <= r`, so they end at most
+                    // at byte `r + 127`, read already (into `v0` and `v1`); as below for a DLE
+                    // there.
+                    unsafe {
+                        _mm512_storeu_si512(
+                            dst.add(w).cast(),
+                            _mm512_maskz_compress_epi8(keep0, v0),
+                        );
+                        let w1 = w + keep0.count_ones() as usize;
+                        _mm512_storeu_si512(
+                            dst.add(w1).cast(),
+                            _mm512_maskz_compress_epi8(keep1, v1),
+                        );
+                        w = w1 + keep1.count_ones() as usize;
+                    }
+                    r += 2 * BLOCK;
+                    carry = esc1 >> 63;
+                    clean_run = if d0 | t0 | d1 | t1 == 0 { clean_run + 2 } else { 0 };
+                    if clean_run >= CLEAN_RUN {
+                        // The carry is 0 after a clean block.
+                        continue 'clean;
+                    }
+                    continue;
+                }
+                // A stop in one of them: one block at a time below finds it.
+            }
+            // SAFETY: `r + 64 <= n`, so the 64 bytes are inside `src[..n]`.
+            let v = unsafe { _mm512_loadu_si512(src.add(r).cast()) };
+            let d = _mm512_cmpeq_epi8_mask(v, dle_v);
+            let t = _mm512_cmpeq_epi8_mask(v, etx_v);
+            let esc = escapers(d, carry);
+            let escaped = esc << 1 | carry;
+            // An escaped byte that is neither DLE nor ETX (its DLE starts an undefined pair),
+            // or an ETX that is not escaped (the terminator).
+            let stops = (escaped & !(d | t)) | (t & !escaped);
+            if stops != 0 {
+                // SAFETY: as this function's; `v` is the block at `r`, and `w + 64 <= cap`.
+                let (read, written) = unsafe { partial(src, dst, r, w, v, esc, carry, stops, dle) };
+                return Decoded { read, written, at_special: true };
+            }
+            let keep = !esc;
+            // SAFETY: `w + 64 <= cap`. In place `w <= r`: the store ends at most at byte
+            // `r + 63`, read already; a DLE there that escapes the next block's first byte may
+            // be overwritten, which is why it is written back if it goes back to the scan.
+            unsafe { _mm512_storeu_si512(dst.add(w).cast(), _mm512_maskz_compress_epi8(keep, v)) };
+            w += keep.count_ones() as usize;
+            r += BLOCK;
+            carry = esc >> 63;
         }
-        let keep = !esc;
-        // SAFETY: `w + 64 <= cap`. In place `w <= r`: the store ends at most at byte `r + 63`,
-        // read already; a DLE there that escapes the next block's first byte may be
-        // overwritten, which is why it is written back if it goes back to the scan.
-        unsafe { _mm512_storeu_si512(dst.add(w).cast(), _mm512_maskz_compress_epi8(keep, v)) };
-        w += keep.count_ones() as usize;
-        r += BLOCK;
-        carry = esc >> 63;
-        clean_run = if d | t == 0 { clean_run + 1 } else { 0 };
-        if clean_run >= CLEAN_RUN {
-            // The carry is 0 after a clean block.
-            clean_mode = true;
-            clean_run = 0;
-        }
+        break;
     }
     if carry != 0 {
         // The pending escaping DLE goes back to the scan, unwritten: `w <= r - 1`.
