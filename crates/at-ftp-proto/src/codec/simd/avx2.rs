@@ -3,7 +3,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{COMPACT, Decoded, EXPAND, Io, escapers, stop_offset};
+use super::{COMPACT, Decoded, EXPAND, Io, back_to_dle, escapers, stop_offset};
 
 /// Clean blocks in a row that send the decoder back to its clean mode (512 bytes). Long enough
 /// that at 1% escapes (a clean 512 bytes one time in a hundred) it does not flip back and forth.
@@ -152,13 +152,10 @@ unsafe fn decode_with<const IN_PLACE: bool>(io: Io, dle: u8, etx: u8) -> Decoded
         break;
     }
     if carry != 0 {
-        // The pending escaping DLE goes back to the scan, unwritten: `w <= r - 1`.
-        r -= 1;
-        if IN_PLACE {
-            // SAFETY: `r < n == cap` and `w <= r`. In place the group stores may have
-            // overwritten it; it is a DLE.
-            unsafe { dst.add(r).write(dle) };
-        }
+        // The pending escaping DLE goes back to the scan, unwritten (`w <= r - 1`).
+        // SAFETY: the invariant of `Io` holds, `r >= 32` (a block ended with the DLE), and the
+        // output ends before it.
+        r = unsafe { back_to_dle(src, dst, r, dle) };
     }
     Decoded { read: r, written: w, at_special: false }
 }
@@ -187,13 +184,9 @@ unsafe fn partial(
 ) -> (usize, usize) {
     let Some(at) = stop_offset(esc, carry, stops) else {
         // The undefined pair straddles the blocks: back to its DLE, the previous block's last
-        // byte, read but not written (`w <= r - 1`). In place the group stores may have
-        // overwritten it; it is a DLE.
-        if src == dst.cast_const() {
-            // SAFETY: `r - 1 < cap`, at or after `w`.
-            unsafe { dst.add(r - 1).write(dle) };
-        }
-        return (r - 1, w);
+        // byte, read but not written (`w <= r - 1`).
+        // SAFETY: as for the pending DLE at the end of `decode`.
+        return (unsafe { back_to_dle(src, dst, r, dle) }, w);
     };
     let keep = (!esc & ((1u64 << at) - 1)) as u32;
     // Through a scratch block, so that nothing at or after the stop is overwritten in place

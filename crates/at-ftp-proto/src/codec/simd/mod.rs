@@ -148,6 +148,24 @@ unsafe fn decode(path: Path, io: Io, s: Specials) -> Decoded {
     }
 }
 
+/// Steps back onto the escaping DLE at `r - 1`, which a decoder kernel read but did not write,
+/// to hand it to the scan; returns `r - 1`. In place the kernel's full-width stores may have
+/// overwritten that byte, so it is written back: it was a DLE.
+///
+/// # Safety
+///
+/// `src`, `dst` are those of an [`Io`] whose invariant holds, `1 <= r <= n`, the kernel read
+/// the byte at `r - 1` (a DLE), and its output ends before it (`w <= r - 1`).
+#[inline(always)]
+unsafe fn back_to_dle(src: *const u8, dst: *mut u8, r: usize, dle: u8) -> usize {
+    if src == dst.cast_const() {
+        // SAFETY: in place `n == cap`, so `r - 1 < cap`; the byte is the kernel's to write
+        // (read already, and not in the output written).
+        unsafe { dst.add(r - 1).write(dle) };
+    }
+    r - 1
+}
+
 /// Where a decoder kernel stops in a block with stops (`stops`: terminators, and escaped bytes
 /// that are neither DLE nor ETX; `esc` its escaping DLEs, `carry` the escape carried into it):
 /// the offset of the first stop byte, or for an undefined pair of its DLE; `None` when that DLE
