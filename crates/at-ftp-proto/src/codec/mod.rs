@@ -27,9 +27,7 @@
 mod escape;
 mod kernel;
 mod scan;
-// The one module where `unsafe` is allowed: the intrinsics of the SIMD kernels.
 #[cfg(all(feature = "simd", target_arch = "x86_64"))]
-#[allow(unsafe_code)]
 mod simd;
 mod unescape;
 

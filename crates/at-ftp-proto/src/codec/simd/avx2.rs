@@ -3,7 +3,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{COMPACT, Decoded, EXPAND, Io, back_to_dle, escapers, stop_offset};
+use super::{Block, COMPACT, Decoded, EXPAND, Io, back_to_dle};
 
 /// Clean blocks in a row that send the decoder back to its clean mode (512 bytes). Long enough
 /// that at 1% escapes (a clean 512 bytes one time in a hundred) it does not flip back and forth.
@@ -106,16 +106,13 @@ unsafe fn decode_with<const IN_PLACE: bool>(io: Io, dle: u8, etx: u8) -> Decoded
             let v = unsafe { _mm256_loadu_si256(src.add(r).cast()) };
             let d = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, dle_v)) as u32 as u64;
             let t = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, etx_v)) as u32 as u64;
-            let esc = escapers(d, carry) & 0xFFFF_FFFF;
-            let escaped = (esc << 1 | carry) & 0xFFFF_FFFF;
-            // An escaped byte that is neither DLE nor ETX (its DLE starts an undefined pair),
-            // or an ETX that is not escaped (the terminator).
-            let stops = (escaped & !(d | t)) | (t & !escaped);
-            if stops != 0 {
+            let block = Block::scan(d, t, carry, 32);
+            if block.stops != 0 {
                 // SAFETY: as this function's; `v` is the block at `r`, and `w + 32 <= cap`.
-                let (read, written) = unsafe { partial(src, dst, r, w, v, esc, carry, stops, dle) };
+                let (read, written) = unsafe { partial(Io { r, w, ..io }, v, block, dle) };
                 return Decoded { read, written, at_special: true };
             }
+            let esc = block.esc;
             if !IN_PLACE
                 && esc & esc.wrapping_sub(1) == 0
                 && n - r > 2 * BLOCK
@@ -142,7 +139,7 @@ unsafe fn decode_with<const IN_PLACE: bool>(io: Io, dle: u8, etx: u8) -> Decoded
                 w += unsafe { compact(v, !esc as u32, dst.add(w)) };
             }
             r += BLOCK;
-            carry = esc >> 31;
+            carry = block.carry_out(32);
             clean_run = if d | t == 0 { clean_run + 1 } else { 0 };
             if clean_run >= CLEAN_RUN {
                 // The carry is 0 after a clean block.
@@ -166,29 +163,19 @@ unsafe fn decode_with<const IN_PLACE: bool>(io: Io, dle: u8, etx: u8) -> Decoded
 ///
 /// # Safety
 ///
-/// As [`decode`], with `v` the block at `r`, `w + 32 <= cap`, `esc` its escaping DLEs, `carry`
-/// the escape carried into it, `stops` not 0.
+/// As [`decode`], with `v` the block at `io.r`, `io.w + 32 <= io.cap`, and `block` what
+/// [`Block::scan`] found in it, with stops.
 #[target_feature(enable = "avx2,popcnt")]
 #[cold]
-#[allow(clippy::too_many_arguments)]
-unsafe fn partial(
-    src: *const u8,
-    dst: *mut u8,
-    r: usize,
-    w: usize,
-    v: __m256i,
-    esc: u64,
-    carry: u64,
-    stops: u64,
-    dle: u8,
-) -> (usize, usize) {
-    let Some(at) = stop_offset(esc, carry, stops) else {
+unsafe fn partial(io: Io, v: __m256i, block: Block, dle: u8) -> (usize, usize) {
+    let Io { src, dst, r, w, .. } = io;
+    let Some(at) = block.stop_offset() else {
         // The undefined pair straddles the blocks: back to its DLE, the previous block's last
         // byte, read but not written (`w <= r - 1`).
         // SAFETY: as for the pending DLE at the end of `decode`.
         return (unsafe { back_to_dle(src, dst, r, dle) }, w);
     };
-    let keep = (!esc & ((1u64 << at) - 1)) as u32;
+    let keep = (!block.esc & ((1u64 << at) - 1)) as u32;
     // Through a scratch block, so that nothing at or after the stop is overwritten in place
     // (the scan reads it next).
     let mut scratch = [0u8; BLOCK];

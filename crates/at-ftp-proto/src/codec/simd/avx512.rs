@@ -3,7 +3,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{Decoded, Io, back_to_dle, escapers, payload_slots, stop_offset};
+use super::{Block, Decoded, Io, back_to_dle, payload_slots};
 
 /// Clean blocks in a row that send the decoder back to its clean mode (512 bytes). Long enough
 /// that at 1% escapes (a clean 512 bytes one time in a hundred) it does not flip back and forth.
@@ -72,16 +72,10 @@ pub(super) unsafe fn decode(io: Io, dle: u8, etx: u8) -> Decoded {
                     (_mm512_cmpeq_epi8_mask(v0, dle_v), _mm512_cmpeq_epi8_mask(v0, etx_v));
                 let (d1, t1) =
                     (_mm512_cmpeq_epi8_mask(v1, dle_v), _mm512_cmpeq_epi8_mask(v1, etx_v));
-                let esc0 = escapers(d0, carry);
-                let escaped0 = esc0 << 1 | carry;
-                let esc1 = escapers(d1, esc0 >> 63);
-                let escaped1 = esc1 << 1 | esc0 >> 63;
-                let stops = (escaped0 & !(d0 | t0))
-                    | (t0 & !escaped0)
-                    | (escaped1 & !(d1 | t1))
-                    | (t1 & !escaped1);
-                if stops == 0 {
-                    let (keep0, keep1) = (!esc0, !esc1);
+                let b0 = Block::scan(d0, t0, carry, 64);
+                let b1 = Block::scan(d1, t1, b0.carry_out(64), 64);
+                if b0.stops | b1.stops == 0 {
+                    let (keep0, keep1) = (!b0.esc, !b1.esc);
                     // SAFETY: `w + 128 <= cap`: the first store ends before `w + 64`, the
                     // second starts at most 64 bytes on. In place `w <= r`, so they end at most
                     // at byte `r + 127`, read already (into `v0` and `v1`); as below for a DLE
@@ -99,7 +93,7 @@ pub(super) unsafe fn decode(io: Io, dle: u8, etx: u8) -> Decoded {
                         w = w1 + keep1.count_ones() as usize;
                     }
                     r += 2 * BLOCK;
-                    carry = esc1 >> 63;
+                    carry = b1.carry_out(64);
                     clean_run = if d0 | t0 | d1 | t1 == 0 { clean_run + 2 } else { 0 };
                     if clean_run >= CLEAN_RUN {
                         // The carry is 0 after a clean block.
@@ -113,24 +107,20 @@ pub(super) unsafe fn decode(io: Io, dle: u8, etx: u8) -> Decoded {
             let v = unsafe { _mm512_loadu_si512(src.add(r).cast()) };
             let d = _mm512_cmpeq_epi8_mask(v, dle_v);
             let t = _mm512_cmpeq_epi8_mask(v, etx_v);
-            let esc = escapers(d, carry);
-            let escaped = esc << 1 | carry;
-            // An escaped byte that is neither DLE nor ETX (its DLE starts an undefined pair),
-            // or an ETX that is not escaped (the terminator).
-            let stops = (escaped & !(d | t)) | (t & !escaped);
-            if stops != 0 {
+            let block = Block::scan(d, t, carry, 64);
+            if block.stops != 0 {
                 // SAFETY: as this function's; `v` is the block at `r`, and `w + 64 <= cap`.
-                let (read, written) = unsafe { partial(src, dst, r, w, v, esc, carry, stops, dle) };
+                let (read, written) = unsafe { partial(Io { r, w, ..io }, v, block, dle) };
                 return Decoded { read, written, at_special: true };
             }
-            let keep = !esc;
+            let keep = !block.esc;
             // SAFETY: `w + 64 <= cap`. In place `w <= r`: the store ends at most at byte
             // `r + 63`, read already; a DLE there that escapes the next block's first byte may
             // be overwritten, which is why it is written back if it goes back to the scan.
             unsafe { _mm512_storeu_si512(dst.add(w).cast(), _mm512_maskz_compress_epi8(keep, v)) };
             w += keep.count_ones() as usize;
             r += BLOCK;
-            carry = esc >> 63;
+            carry = block.carry_out(64);
         }
         break;
     }
@@ -149,29 +139,19 @@ pub(super) unsafe fn decode(io: Io, dle: u8, etx: u8) -> Decoded {
 ///
 /// # Safety
 ///
-/// As [`decode`], with `v` the block at `r`, `w + 64 <= cap`, `esc` its escaping DLEs, `carry`
-/// the escape carried into it, `stops` not 0.
+/// As [`decode`], with `v` the block at `io.r`, `io.w + 64 <= io.cap`, and `block` what
+/// [`Block::scan`] found in it, with stops.
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi2,popcnt")]
 #[cold]
-#[allow(clippy::too_many_arguments)]
-unsafe fn partial(
-    src: *const u8,
-    dst: *mut u8,
-    r: usize,
-    w: usize,
-    v: __m512i,
-    esc: u64,
-    carry: u64,
-    stops: u64,
-    dle: u8,
-) -> (usize, usize) {
-    let Some(at) = stop_offset(esc, carry, stops) else {
+unsafe fn partial(io: Io, v: __m512i, block: Block, dle: u8) -> (usize, usize) {
+    let Io { src, dst, r, w, .. } = io;
+    let Some(at) = block.stop_offset() else {
         // The undefined pair straddles the blocks: back to its DLE, the previous block's last
         // byte, read but not written (`w <= r - 1`).
         // SAFETY: as for the pending DLE at the end of `decode`.
         return (unsafe { back_to_dle(src, dst, r, dle) }, w);
     };
-    let keep = !esc & _bzhi_u64(u64::MAX, at);
+    let keep = !block.esc & _bzhi_u64(u64::MAX, at);
     let count = keep.count_ones();
     // SAFETY: `w + count <= w + 64 <= cap`; the masked store writes exactly `count` bytes, and
     // in place `w + count <= r + at`, bytes read already: the stop and what follows it are

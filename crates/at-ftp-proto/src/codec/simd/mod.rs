@@ -20,6 +20,9 @@
 //! The safe functions here check every bound a kernel relies on; the kernels state the
 //! invariant each `unsafe` block needs. Every kernel is checked against the byte-at-a-time
 //! oracle (`tests/codec_kernels.rs`, fuzz targets `kernel_avx2`, `kernel_avx512`).
+// The one module of the crate where `unsafe` code is allowed (the crate root denies it): the
+// intrinsics need it. Every block says why it is sound.
+#![allow(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 
 mod avx2;
@@ -166,19 +169,47 @@ unsafe fn back_to_dle(src: *const u8, dst: *mut u8, r: usize, dle: u8) -> usize 
     r - 1
 }
 
-/// Where a decoder kernel stops in a block with stops (`stops`: terminators, and escaped bytes
-/// that are neither DLE nor ETX; `esc` its escaping DLEs, `carry` the escape carried into it):
-/// the offset of the first stop byte, or for an undefined pair of its DLE; `None` when that DLE
-/// is the previous block's last byte. Nothing before the offset is in mid-pair: neither a stop
-/// byte nor an escaping DLE is escaped.
-#[inline(always)]
-fn stop_offset(esc: u64, carry: u64, stops: u64) -> Option<u32> {
-    let at = stops.trailing_zeros();
-    let escaped = esc << 1 | carry;
-    match (at, escaped >> at & 1 != 0) {
-        (0, true) => None,
-        (at, true) => Some(at - 1),
-        (at, false) => Some(at),
+/// What a decoder kernel learns of one block from its DLE and ETX masks: which DLEs escape,
+/// and where it must stop.
+#[derive(Clone, Copy, Debug)]
+struct Block {
+    /// The escaping DLEs (read, never written).
+    esc: u64,
+    /// The escape carried into the block: 1 when its byte 0 is escaped.
+    carry: u64,
+    /// Terminators (ETX not escaped), and escaped bytes that are neither DLE nor ETX (the
+    /// second bytes of undefined pairs).
+    stops: u64,
+}
+
+impl Block {
+    /// Reads a block of `width` bytes (32 or 64) from its masks `dle` and `etx` and the carry.
+    #[inline(always)]
+    fn scan(dle: u64, etx: u64, carry: u64, width: u32) -> Block {
+        let esc = escapers(dle, carry);
+        let escaped = (esc << 1 | carry) & u64::MAX >> (64 - width);
+        Block { esc, carry, stops: (escaped & !(dle | etx)) | (etx & !escaped) }
+    }
+
+    /// The carry into the next block of `width` bytes.
+    #[inline(always)]
+    fn carry_out(self, width: u32) -> u64 {
+        self.esc >> (width - 1)
+    }
+
+    /// Where to stop in a block with stops: the offset of the first stop byte, or for an
+    /// undefined pair of its DLE; `None` when that DLE is the previous block's last byte.
+    /// Nothing before the offset is in mid-pair: neither a stop byte nor an escaping DLE is
+    /// escaped.
+    #[inline(always)]
+    fn stop_offset(self) -> Option<u32> {
+        let at = self.stops.trailing_zeros();
+        let escaped = self.esc << 1 | self.carry;
+        match (at, escaped >> at & 1 != 0) {
+            (0, true) => None,
+            (at, true) => Some(at - 1),
+            (at, false) => Some(at),
+        }
     }
 }
 
