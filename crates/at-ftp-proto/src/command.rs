@@ -8,17 +8,36 @@
 
 use core::fmt;
 
-use crate::error::{Field, ParamError, Phase, Problem};
+use crate::error::{Field, ParamError, Problem, Timer};
 
-/// The longest server name (PROTOCOL.md section 2).
-pub const MAX_SERVER: usize = 120;
-/// The longest user name or password.
-pub const MAX_CREDENTIAL: usize = 64;
-/// The longest remote directory or file name.
-pub const MAX_PATH: usize = 120;
-/// The longest APN, APN user or APN password: not in the manual; as long as a server name
-/// (our choice, like the limits above).
-pub const MAX_APN: usize = 120;
+/// The string length limits of PROTOCOL.md section 2. They are [ours] (the manual is silent),
+/// so they are configuration (`Config::limits`); the defaults are the contract's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// The longest server name. Default 120 (by analogy with `#TCPSERV`).
+    pub server: usize,
+    /// The longest user name or password. Default 64.
+    pub credential: usize,
+    /// The longest remote directory or file name. Default 120.
+    pub path: usize,
+    /// The longest APN, APN user or APN password: not in the manual; default 120, as long as
+    /// a server name.
+    pub apn: usize,
+}
+
+impl Limits {
+    /// PROTOCOL.md's limits.
+    pub const DEFAULT: Limits = Limits { server: 120, credential: 64, path: 120, apn: 120 };
+    /// The largest limits the command buffer holds: a script with every value at these
+    /// lengths still fits.
+    pub const MAX: Limits = Limits { server: 255, credential: 128, path: 255, apn: 255 };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
 
 /// How the FTP server transfers the file (`AT#FTPTYPE`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -79,8 +98,8 @@ impl<'a> Request<'a> {
 impl Request<'_> {
     /// Checks every value as a start would, without starting: a command-line tool refuses a
     /// bad argument before it opens the port.
-    pub fn check(&self) -> Result<(), ParamError> {
-        Script::transfer(self, false).map(drop)
+    pub fn check(&self, limits: &Limits) -> Result<(), ParamError> {
+        Script::transfer(self, false, limits).map(drop)
     }
 }
 
@@ -114,8 +133,8 @@ pub struct LinkRequest<'a> {
 
 impl LinkRequest<'_> {
     /// Checks every value as a start would, without starting (see [`Request::check`]).
-    pub fn check(&self) -> Result<(), ParamError> {
-        Script::link(self).map(drop)
+    pub fn check(&self, limits: &Limits) -> Result<(), ParamError> {
+        Script::link(self, limits).map(drop)
     }
 }
 
@@ -217,20 +236,21 @@ pub(crate) enum Step {
 }
 
 impl Step {
-    /// The phase whose deadline applies while this command waits for its answer.
-    pub(crate) const fn phase(self) -> Phase {
+    /// The timer that runs while this command waits for its answer.
+    pub(crate) const fn timer(self) -> Timer {
         match self {
-            Step::Set | Step::Read(_) => Phase::Command,
-            Step::Get | Step::Put => Phase::Start,
-            Step::Connect => Phase::Link,
+            Step::Set | Step::Read(_) => Timer::Command,
+            Step::Get | Step::Put => Timer::Start,
+            Step::Connect => Timer::Link,
         }
     }
 }
 
 /// The most commands one operation sends.
 const MAX_COMMANDS: usize = 10;
-/// Room for the longest script (a transfer with every value at its limit is about 700 bytes).
-const SCRIPT_BYTES: usize = 1024;
+/// Room for the longest script: a transfer with every value at [`Limits::MAX`] is about
+/// 1,400 bytes.
+const SCRIPT_BYTES: usize = 1536;
 
 /// The command lines of one operation, encoded and validated, sent one at a time.
 #[derive(Clone)]
@@ -250,12 +270,22 @@ impl fmt::Debug for Script {
     }
 }
 
-/// One command line of a [`Script`].
+/// One command line of a [`Script`]: its range in the script's buffer, and what it waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Line {
+pub(crate) struct Command {
     pub(crate) start: usize,
     pub(crate) end: usize,
     pub(crate) step: Step,
+}
+
+impl Command {
+    /// No command (an empty range): a placeholder before the first one is taken.
+    pub(crate) const NONE: Command = Command { start: 0, end: 0, step: Step::Set };
+
+    /// Its length in bytes, CR included.
+    pub(crate) const fn len(&self) -> usize {
+        self.end - self.start
+    }
 }
 
 impl Script {
@@ -270,15 +300,20 @@ impl Script {
     }
 
     /// The script of a download (`put == false`) or upload.
-    pub(crate) fn transfer(req: &Request<'_>, put: bool) -> Result<Self, ParamError> {
-        check(Field::Server, req.server, MAX_SERVER, false)?;
+    pub(crate) fn transfer(
+        req: &Request<'_>,
+        put: bool,
+        limits: &Limits,
+    ) -> Result<Self, ParamError> {
+        let limits = limits.capped();
+        check(Field::Server, req.server, limits.server, false)?;
         if req.port == 0 {
             return Err(ParamError { field: Field::Port, problem: Problem::PortZero });
         }
-        check(Field::User, req.user, MAX_CREDENTIAL, true)?;
-        check(Field::Password, req.password, MAX_CREDENTIAL, true)?;
-        check(Field::Dir, req.dir, MAX_PATH, true)?;
-        check(Field::File, req.file, MAX_PATH, false)?;
+        check(Field::User, req.user, limits.credential, true)?;
+        check(Field::Password, req.password, limits.credential, true)?;
+        check(Field::Dir, req.dir, limits.path, true)?;
+        check(Field::File, req.file, limits.path, false)?;
         let (path, name, go, step) = if put {
             ("FTPPUTPATH", "FTPPUTFILENAME", "FTPPUT", Step::Put)
         } else {
@@ -286,7 +321,7 @@ impl Script {
         };
         let mut s = Script::new();
         s.quoted("FTPSERV", req.server, false);
-        s.command(&[b"AT#FTPPORT=", Digits::of(req.port).as_bytes()], Step::Set);
+        s.push(&[b"AT#FTPPORT=", Digits::of(req.port).as_bytes()], Step::Set);
         s.quoted("FTPUN", req.user, false);
         s.quoted("FTPPW", req.password, true);
         s.quoted(path, req.dir, false);
@@ -295,25 +330,26 @@ impl Script {
             TransferType::Binary => b"I",
             TransferType::Ascii => b"A",
         };
-        s.command(&[b"AT#FTPTYPE=", kind], Step::Set);
+        s.push(&[b"AT#FTPTYPE=", kind], Step::Set);
         if let Some(mode) = req.mode {
-            s.command(&[b"AT#FTPMODE=", Digits::of(mode.into()).as_bytes()], Step::Set);
+            s.push(&[b"AT#FTPMODE=", Digits::of(mode.into()).as_bytes()], Step::Set);
         }
-        s.command(&[b"AT#", go.as_bytes()], step);
+        s.push(&[b"AT#", go.as_bytes()], step);
         Ok(s)
     }
 
     /// The script that brings the GPRS link up.
-    pub(crate) fn link(req: &LinkRequest<'_>) -> Result<Self, ParamError> {
-        check(Field::Apn, req.apn, MAX_APN, false)?;
-        check(Field::ApnUser, req.user, MAX_APN, true)?;
-        check(Field::ApnPassword, req.password, MAX_APN, true)?;
+    pub(crate) fn link(req: &LinkRequest<'_>, limits: &Limits) -> Result<Self, ParamError> {
+        let limits = limits.capped();
+        check(Field::Apn, req.apn, limits.apn, false)?;
+        check(Field::ApnUser, req.user, limits.apn, true)?;
+        check(Field::ApnPassword, req.password, limits.apn, true)?;
         let mut s = Script::new();
-        s.command(&[b"AT#GPRSMODE=1"], Step::Set);
+        s.push(&[b"AT#GPRSMODE=1"], Step::Set);
         s.quoted("APNSERV", req.apn, false);
         s.quoted("APNUN", req.user, false);
         s.quoted("APNPW", req.password, true);
-        s.command(&[b"AT#CONNECTIONSTART"], Step::Connect);
+        s.push(&[b"AT#CONNECTIONSTART"], Step::Connect);
         Ok(s)
     }
 
@@ -324,23 +360,23 @@ impl Script {
             Dialect::Query => b"?",
             Dialect::Legacy => b"",
         };
-        s.command(&[b"AT#", param.name().as_bytes(), query], Step::Read(param));
+        s.push(&[b"AT#", param.name().as_bytes(), query], Step::Read(param));
         s
     }
 
     /// `AT#<name>="<value>"`; `value` was checked.
     fn quoted(&mut self, name: &str, value: &str, secret: bool) {
         let start = self.len + 3 + name.len() + 2;
-        self.command(&[b"AT#", name.as_bytes(), b"=\"", value.as_bytes(), b"\""], Step::Set);
+        self.push(&[b"AT#", name.as_bytes(), b"=\"", value.as_bytes(), b"\""], Step::Set);
         if secret {
-            // Both ends fit in u16: the buffer is 1024 bytes.
+            // Both ends fit in u16: the buffer is 1536 bytes.
             self.secret = Some((start as u16, (start + value.len()) as u16));
         }
     }
 
     /// Appends one command line from `parts` and a CR. The limits keep every script far below
     /// the buffer size, so this cannot run out of room.
-    fn command(&mut self, parts: &[&[u8]], step: Step) {
+    fn push(&mut self, parts: &[&[u8]], step: Step) {
         for part in parts.iter().chain([&&b"\r"[..]]) {
             let end = self.len + part.len();
             if let Some(room) = self.buf.get_mut(self.len..end) {
@@ -354,26 +390,47 @@ impl Script {
         }
     }
 
+    /// The script of no command (a resynchronisation alone).
+    pub(crate) fn empty() -> Self {
+        Script::new()
+    }
+
     /// The `i`th command line, CR included.
-    pub(crate) fn line(&self, i: usize) -> Option<Line> {
+    pub(crate) fn command(&self, i: usize) -> Option<Command> {
         if i >= self.count {
             return None;
         }
         let start = if i == 0 { 0 } else { usize::from(self.commands[i - 1].0) };
         let (end, step) = self.commands[i];
-        Some(Line { start, end: end.into(), step })
+        Some(Command { start, end: end.into(), step })
     }
 
     /// The bytes of `line`.
-    pub(crate) fn bytes(&self, line: Line) -> &[u8] {
-        &self.buf[line.start..line.end]
+    pub(crate) fn bytes(&self, line: Command) -> &[u8] {
+        self.buf.get(line.start..line.end).unwrap_or_default()
     }
 
     /// Where the secret value lies within `line`, relative to its start.
-    pub(crate) fn secret_in(&self, line: Line) -> Option<(usize, usize)> {
+    pub(crate) fn secret_in(&self, line: Command) -> Option<(usize, usize)> {
         let (start, end) = self.secret?;
         let (start, end) = (usize::from(start), usize::from(end));
         (start >= line.start && end <= line.end).then(|| (start - line.start, end - line.start))
+    }
+}
+
+impl Limits {
+    /// These limits, none above [`Limits::MAX`] (a checked config never is; this keeps the
+    /// script buffer safe even for an unchecked one).
+    const fn capped(&self) -> Limits {
+        const fn min(a: usize, b: usize) -> usize {
+            if a < b { a } else { b }
+        }
+        Limits {
+            server: min(self.server, Limits::MAX.server),
+            credential: min(self.credential, Limits::MAX.credential),
+            path: min(self.path, Limits::MAX.path),
+            apn: min(self.apn, Limits::MAX.apn),
+        }
     }
 }
 
@@ -423,7 +480,7 @@ mod tests {
         let mut out = [0; SCRIPT_BYTES];
         let mut n = 0;
         let mut i = 0;
-        while let Some(line) = s.line(i) {
+        while let Some(line) = s.command(i) {
             let b = s.bytes(line);
             out[n..n + b.len()].copy_from_slice(b);
             n += b.len();
@@ -437,7 +494,7 @@ mod tests {
         let mut req = Request::new("ftp.example.com", "bob", "s3cret", "/pub", "a.bin");
         req.port = 2121;
         req.mode = Some(1);
-        let s = Script::transfer(&req, false).unwrap();
+        let s = Script::transfer(&req, false, &Limits::DEFAULT).unwrap();
         let (out, n) = lines(&s);
         assert_eq!(
             &out[..n],
@@ -445,10 +502,10 @@ mod tests {
               AT#FTPPW=\"s3cret\"\rAT#FTPGETPATH=\"/pub\"\rAT#FTPGETFILENAME=\"a.bin\"\r\
               AT#FTPTYPE=I\rAT#FTPMODE=1\rAT#FTPGET\r"
         );
-        let pw = s.line(3).unwrap();
+        let pw = s.command(3).unwrap();
         let (a, b) = s.secret_in(pw).unwrap();
         assert_eq!(&s.bytes(pw)[a..b], b"s3cret");
-        assert_eq!(s.secret_in(s.line(2).unwrap()), None);
+        assert_eq!(s.secret_in(s.command(2).unwrap()), None);
     }
 
     #[test]
@@ -456,33 +513,33 @@ mod tests {
         let bad = ["a\"b", "a\rAT#FTPPW", "a\nb", "\0", "x\x7f", "\x1b"];
         for v in bad {
             let req = Request::new("h", "u", "p", "", v);
-            let err = Script::transfer(&req, true).unwrap_err();
+            let err = Script::transfer(&req, true, &Limits::DEFAULT).unwrap_err();
             assert_eq!(err.field, Field::File, "{v:?}");
             assert!(matches!(err.problem, Problem::Forbidden { .. }), "{v:?}");
         }
         let long = [b'a'; 121];
         let long = core::str::from_utf8(&long).unwrap();
-        let err = Script::transfer(&Request::new(long, "u", "p", "", "f"), false).unwrap_err();
+        let err = Script::transfer(&Request::new(long, "u", "p", "", "f"), false, &Limits::DEFAULT).unwrap_err();
         assert_eq!(
             err,
             ParamError { field: Field::Server, problem: Problem::TooLong { max: 120 } }
         );
         let mut req = Request::new("h", "u", "p", "", "f");
         req.port = 0;
-        assert_eq!(Script::transfer(&req, false).unwrap_err().problem, Problem::PortZero);
-        let err = Script::link(&LinkRequest { apn: "", user: "", password: "" }).unwrap_err();
+        assert_eq!(Script::transfer(&req, false, &Limits::DEFAULT).unwrap_err().problem, Problem::PortZero);
+        let err = Script::link(&LinkRequest { apn: "", user: "", password: "" }, &Limits::DEFAULT).unwrap_err();
         assert_eq!(err, ParamError { field: Field::Apn, problem: Problem::Empty });
     }
 
     #[test]
     fn the_longest_script_fits() {
-        let max = [b'x'; 120];
+        let max = [b'x'; 255];
         let max = core::str::from_utf8(&max).unwrap();
-        let cred = &max[..64];
+        let cred = &max[..128];
         let mut req = Request::new(max, cred, cred, max, max);
         req.port = 65535;
         req.mode = Some(255);
-        let s = Script::transfer(&req, true).unwrap();
+        let s = Script::transfer(&req, true, &Limits::MAX).unwrap();
         let (out, n) = lines(&s);
         assert!(out[..n].ends_with(b"AT#FTPMODE=255\rAT#FTPPUT\r"));
         assert_eq!(s.count, 9);
@@ -491,9 +548,9 @@ mod tests {
     #[test]
     fn reads_in_both_dialects() {
         let s = Script::read(Param::Server, Dialect::Query);
-        assert_eq!(s.bytes(s.line(0).unwrap()), b"AT#FTPSERV?\r");
+        assert_eq!(s.bytes(s.command(0).unwrap()), b"AT#FTPSERV?\r");
         let s = Script::read(Param::FileSize, Dialect::Legacy);
-        assert_eq!(s.bytes(s.line(0).unwrap()), b"AT#FTPFILESIZE\r");
+        assert_eq!(s.bytes(s.command(0).unwrap()), b"AT#FTPFILESIZE\r");
     }
 
     #[test]

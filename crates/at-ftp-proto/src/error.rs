@@ -1,20 +1,21 @@
-//! The errors of the session: what ends an operation ([`Error`]) and the small enums for the
-//! misuse of one call ([`StartError`], [`WriteError`], [`ParamError`]).
+//! The errors of the engine: what ends an operation ([`Error`]) and the small enums for the
+//! misuse of one call ([`StartError`], [`ParamError`], [`ConfigError`]).
 //!
 //! None of them ever holds a password: a refused password is reported by its field and the
 //! offending byte's position, never by its text.
 
 use core::fmt;
 
-/// What ended an operation. Reported in `Event::Failed`.
+/// What ended an operation: the one error of `Action::Done`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The modem answered with a failure.
     #[error("the modem reported a failure: {0}")]
     Modem(ModemError),
-    /// A deadline of PROTOCOL.md section 7 passed.
+    /// A deadline passed (PROTOCOL.md section 7, and the engine's own: see [`Timer`]).
     #[error("timed out {0}")]
-    Timeout(Phase),
+    Timeout(Timer),
     /// The answer to a parameter read was longer than the line limit.
     #[error("a response line was longer than the line limit")]
     LineTooLong,
@@ -24,10 +25,15 @@ pub enum Error {
     /// The caller aborted the operation.
     #[error("aborted")]
     Aborted,
+    /// The resynchronisation before the operation could not prove command mode: no probe
+    /// (`AT`) was answered `OK`. Nothing of the operation was sent.
+    #[error("the modem could not be brought back to command mode (no `AT` was answered `OK`)")]
+    Unsynchronised,
 }
 
 /// A failure result from the modem, with its raw code kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ModemError {
     /// `ERROR` (V0 `4`): failure without a code.
     Error,
@@ -37,6 +43,10 @@ pub enum ModemError {
     PlusCme(u32),
     /// `NO CARRIER` (V0 `3`).
     NoCarrier,
+    /// `BUSY` (V0 `7`), in answer to a command.
+    Busy,
+    /// `NO ANSWER` (V0 `8`), in answer to a command.
+    NoAnswer,
 }
 
 impl ModemError {
@@ -70,6 +80,8 @@ impl fmt::Display for ModemError {
         match *self {
             ModemError::Error => f.write_str("ERROR"),
             ModemError::NoCarrier => f.write_str("NO CARRIER"),
+            ModemError::Busy => f.write_str("BUSY"),
+            ModemError::NoAnswer => f.write_str("NO ANSWER"),
             ModemError::PlusCme(n) => write!(f, "+CME ERROR: {n}"),
             ModemError::Cme(n) => match ModemError::meaning(n) {
                 Some(meaning) => write!(f, "#CME ERROR: {n} ({meaning})"),
@@ -79,35 +91,67 @@ impl fmt::Display for ModemError {
     }
 }
 
-/// The phase whose deadline passed (PROTOCOL.md section 7).
+/// A deadline's kind: what the engine waits for. Each running timer has one entry in the
+/// engine's table, and [`Error::Timeout`] names the one that passed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Phase {
-    /// A parameter command waiting for its final result.
+#[non_exhaustive]
+pub enum Timer {
+    /// A parameter command (or a resynchronisation probe) waiting for its final result.
     Command,
     /// `AT#CONNECTIONSTART` waiting for its result.
     Link,
     /// `AT#FTPGET`/`AT#FTPPUT` waiting for the modem to start the data phase.
     Start,
-    /// Silence inside the data phase.
+    /// Silence inside the download data phase.
     Data,
-    /// From the end of the data to the final result.
+    /// From the end of the data (the upload's terminator written) to the final result.
     Result,
+    /// A write to the port that makes no progress (flow control held, a stalled port).
+    Write,
+    /// The line must stay quiet this long (after a cut upload, between resynchronisation
+    /// steps, before an echo-less upload verdict is believed).
+    Quiet,
+    /// The latest end of a quiet wait, however busy the line stays.
+    QuietCap,
 }
 
-impl fmt::Display for Phase {
+impl Timer {
+    /// Every timer, in the order of the engine's table.
+    pub const ALL: [Timer; 8] = [
+        Timer::Command,
+        Timer::Link,
+        Timer::Start,
+        Timer::Data,
+        Timer::Result,
+        Timer::Write,
+        Timer::Quiet,
+        Timer::QuietCap,
+    ];
+
+    /// The timer's index in the table.
+    pub(crate) const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Phase::Command => "waiting for the result of a command",
-            Phase::Link => "waiting for the link to come up",
-            Phase::Start => "waiting for the transfer to start",
-            Phase::Data => "waiting for data",
-            Phase::Result => "waiting for the final result after the data",
+            Timer::Command => "waiting for the result of a command",
+            Timer::Link => "waiting for the link to come up",
+            Timer::Start => "waiting for the transfer to start",
+            Timer::Data => "waiting for data",
+            Timer::Result => "waiting for the final result after the data",
+            Timer::Write => "writing to the port (it took nothing)",
+            Timer::Quiet => "waiting for the line to be quiet",
+            Timer::QuietCap => "waiting for the line to be quiet (it never was)",
         })
     }
 }
 
 /// A way the modem broke the protocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProtocolError {
     /// A DLE followed by a byte that is neither DLE nor ETX, in strict mode.
     #[error("DLE followed by {byte:#04x} at offset {offset} of the data")]
@@ -137,16 +181,37 @@ pub enum StartError {
     Param(#[from] ParamError),
 }
 
-/// Why `Session::write_payload` or `Session::finish_payload` refused.
+/// A [`Config`](crate::Config) the engine refuses: it would make the engine deaf, spin, or
+/// overflow a buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum WriteError {
-    /// No upload is waiting for data: none started, or the modem has not sent
-    /// `Ok_Info_WaitingForData` yet, or the upload ended.
-    #[error("no upload is waiting for data")]
-    NotReady,
-    /// `finish_payload` was already called.
-    #[error("the upload is already finished")]
-    Finished,
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A timeout of zero: every wait would fail at once.
+    #[error("the {0:?} timeout may not be zero")]
+    ZeroTimeout(Timer),
+    /// `max_line_len` outside `MIN_LINE..=MAX_LINE`: no answer would fit (or no buffer would).
+    #[error("max_line_len must be {min}..={max}, not {got}")]
+    LineLength {
+        /// The value given.
+        got: usize,
+        /// The smallest that works.
+        min: usize,
+        /// The buffer's size.
+        max: usize,
+    },
+    /// A string length limit of zero, or beyond what the command buffer holds.
+    #[error("the {field} length limit must be 1..={max}, not {got}")]
+    Limit {
+        /// The parameter it limits.
+        field: Field,
+        /// The value given.
+        got: usize,
+        /// The largest the command buffer holds.
+        max: usize,
+    },
+    /// No resynchronisation probe allowed: command mode could never be proven.
+    #[error("resync probes must be at least 1")]
+    NoProbes,
 }
 
 /// A parameter refused before anything was sent: a value the AT dialect cannot carry safely.

@@ -152,28 +152,27 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod answer;
 pub mod codec;
-pub mod command;
-pub mod driver;
-pub mod error;
+mod command;
+mod engine;
+mod error;
 mod line;
 pub mod response;
-pub mod session;
 mod time;
 
 pub use codec::{
     DLE, ETX, Escaper, InvalidEscape, Kernel, Mode, Progress, SameSpecials, Specials, Unescaper,
     max_escaped_len,
 };
-pub use command::{Dialect, LinkRequest, Param, Request, TransferType};
-pub use driver::{Action, Driver, INPUT_BUFFER, Outcome, Wire};
-#[cfg(feature = "std")]
-pub use driver::{Finished, Line, RunError};
-pub use error::{
-    Error, Field, ModemError, ParamError, Phase, Problem, ProtocolError, StartError, WriteError,
+pub use command::{Dialect, Limits, LinkRequest, Param, Request, TransferType};
+pub use engine::{
+    Action, Config, Engine, Event, INPUT_BUFFER, Outcome, PAYLOAD_CHUNK, Resync, Transmit,
 };
-pub use line::MAX_LINE;
-pub use session::{Config, Event, PAYLOAD_CHUNK, Session, Transmit};
+pub use error::{
+    ConfigError, Error, Field, ModemError, ParamError, Problem, ProtocolError, StartError, Timer,
+};
+pub use line::{MAX_LINE, MIN_LINE};
 pub use time::Instant;
 
 /// The README's examples run as doctests, so they cannot rot.

@@ -11,8 +11,11 @@
 //! The LF of a CR LF pair is not consumed with the CR: after `1025\r` in numeric mode the next
 //! byte is already payload, even an LF, so the session decides ([`Framer::forget_cr`]).
 
-/// The largest response line the session can hold: the cap on `Config::max_line_len`.
+/// The largest response line the engine can hold: the cap on `Config::max_line_len`.
 pub const MAX_LINE: usize = 512;
+/// The smallest `Config::max_line_len` that works: every result code of PROTOCOL.md
+/// section 1 and a `#CME ERROR: <n>` with a five-digit code fit.
+pub const MIN_LINE: usize = 24;
 
 /// What [`Framer::push`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +65,19 @@ impl Framer {
     /// Forgets that the last line ended with CR: the next byte is not part of its line end.
     pub(crate) fn forget_cr(&mut self) {
         self.after_cr = false;
+    }
+
+    /// Whether a line has begun and not ended: bytes of it were framed already.
+    pub(crate) fn is_mid_line(&self) -> bool {
+        (!self.reported && self.len > 0) || self.discarding
+    }
+
+    /// Forgets everything: the next byte starts a new line.
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+        self.discarding = false;
+        self.after_cr = false;
+        self.reported = false;
     }
 
     /// Scans `input` up to and including the end of the next line, or all of it. Returns how

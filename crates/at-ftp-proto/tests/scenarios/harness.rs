@@ -1,15 +1,19 @@
-//! Replays a transcript against a `Session`, the way an adapter would drive it.
+//! Replays a transcript against an `Engine`, the way an adapter would drive it.
 //!
 //! A transcript is a list of [`Item`]s in wire order: what the host must have sent by then,
-//! what the modem sends, time passing, upload writes. The driver feeds the modem's bytes in
-//! pieces of a chosen size (one byte at a time included) and records what comes out, so the
-//! same scenario can be checked under every split.
+//! what the modem sends, time passing, upload data, operations started. The harness feeds the
+//! modem's bytes in reads of a chosen size (one byte at a time included), carries out every
+//! action the engine asks for, and records what comes out, so the same scenario can be
+//! checked under every split.
 
 #![allow(unreachable_pub, dead_code)]
 
+use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
-use at_ftp_proto::{Error, Event, Instant, Param, Session};
+use at_ftp_proto::{
+    Action, Config, Dialect, Engine, Error, Event, Instant, Outcome as Done, Param, Resync,
+};
 
 /// One step of a transcript.
 #[derive(Clone, Debug)]
@@ -20,12 +24,28 @@ pub enum Item {
     Modem(Vec<u8>),
     /// Time passes; due deadlines fire.
     Wait(u64),
-    /// The caller uploads these bytes (all of them, draining the transmit buffer as needed).
+    /// The caller's upload source gets these bytes.
     Write(Vec<u8>),
-    /// The caller ends the upload.
+    /// The caller's upload source ends.
     Finish,
     /// The caller aborts.
     Abort,
+    /// The port stops taking bytes: the next transmit is handed out but never reported
+    /// written (an async write dropped before any byte left), until `Unstall`.
+    Stall,
+    /// The port takes bytes again.
+    Unstall,
+    /// A new operation starts on the same engine.
+    Start(Op),
+}
+
+/// An operation to start.
+#[derive(Clone, Copy, Debug)]
+pub enum Op {
+    Get,
+    Put,
+    Read(Param),
+    Resync,
 }
 
 /// What the caller saw, minus the split-dependent `Payload`/`Progress` boundaries.
@@ -35,10 +55,13 @@ pub enum Seen {
     DataBegin,
     ReadyForData,
     Complete(u64),
+    /// The error, and the byte count of the last progress.
     Failed(Error, u64),
     Unsolicited(Vec<u8>),
     ParamRead(Param, Vec<u8>),
     LineTooLong,
+    Resync(Resync),
+    Resynced,
 }
 
 /// Everything a run produced.
@@ -54,124 +77,174 @@ pub struct Outcome {
     pub now: u64,
 }
 
-/// The transmitted bytes of a run, for `Host` checks.
-struct Wire {
+/// The line and the caller around the engine.
+struct World<'a> {
+    now: u64,
     sent: Vec<u8>,
+    from_modem: VecDeque<u8>,
+    source: Vec<u8>,
+    source_done: bool,
+    stalled: bool,
+    next_read: &'a mut dyn FnMut() -> usize,
+    out: Outcome,
 }
 
-/// Runs `items` on `session` (an operation already started at time 0), feeding the modem's
+/// Runs `items` on `engine` (an operation already started at time 0), feeding the modem's
 /// bytes `step` at a time.
-pub fn run(session: &mut Session, items: &[Item], step: usize) -> Outcome {
-    run_with(session, items, &mut || step)
+pub fn run(engine: &mut Engine, items: &[Item], step: usize) -> Outcome {
+    run_with(engine, items, &mut || step)
 }
 
 /// Like [`run`], with the size of each read of the modem's bytes drawn from `next_read`.
 pub fn run_with(
-    session: &mut Session,
+    engine: &mut Engine,
     items: &[Item],
     next_read: &mut dyn FnMut() -> usize,
 ) -> Outcome {
-    let mut now = 0u64;
-    let mut out = Outcome {
-        events: Vec::new(),
-        payload: Vec::new(),
-        last_progress: 0,
-        unchecked_host: Vec::new(),
+    let mut w = World {
         now: 0,
+        sent: Vec::new(),
+        from_modem: VecDeque::new(),
+        source: Vec::new(),
+        source_done: false,
+        stalled: false,
+        next_read,
+        out: Outcome {
+            events: Vec::new(),
+            payload: Vec::new(),
+            last_progress: 0,
+            unchecked_host: Vec::new(),
+            now: 0,
+        },
     };
-    let mut wire = Wire { sent: Vec::new() };
-    drain(session, &mut wire, &mut out);
+    pump(engine, &mut w);
     for item in items {
         match item {
             Item::Host(expected) => {
-                drain(session, &mut wire, &mut out);
+                pump(engine, &mut w);
                 assert_eq!(
-                    String::from_utf8_lossy(&wire.sent),
+                    String::from_utf8_lossy(&w.sent),
                     String::from_utf8_lossy(expected),
                     "host bytes"
                 );
-                wire.sent.clear();
+                w.sent.clear();
             }
-            Item::Modem(bytes) => {
-                let mut bytes = &bytes[..];
-                while !bytes.is_empty() {
-                    let (chunk, rest) = bytes.split_at(next_read().clamp(1, bytes.len()));
-                    bytes = rest;
-                    let mut input = chunk;
-                    let mut spins = 0;
-                    while !input.is_empty() {
-                        let used = session.handle_input(Instant::from_millis(now), input);
-                        input = &input[used..];
-                        drain(session, &mut wire, &mut out);
-                        spins += 1;
-                        assert!(spins < 100_000, "handle_input makes no progress");
-                    }
-                }
-            }
-            Item::Wait(ms) => {
-                now += ms;
-                if session.poll_timeout().is_some_and(|t| t <= Instant::from_millis(now)) {
-                    session.handle_timeout(Instant::from_millis(now));
-                }
-                drain(session, &mut wire, &mut out);
-            }
-            Item::Write(data) => {
-                let mut data = &data[..];
-                while !data.is_empty() {
-                    let n = session.write_payload(data).expect("upload ready");
-                    data = &data[n..];
-                    drain(session, &mut wire, &mut out);
-                }
-            }
-            Item::Finish => {
-                session.finish_payload(Instant::from_millis(now)).expect("upload ready");
-                drain(session, &mut wire, &mut out);
-            }
+            Item::Modem(bytes) => w.from_modem.extend(bytes.iter().copied()),
+            Item::Wait(ms) => w.now += ms,
+            Item::Write(data) => w.source.extend_from_slice(data),
+            Item::Finish => w.source_done = true,
             Item::Abort => {
-                session.abort(Instant::from_millis(now));
-                drain(session, &mut wire, &mut out);
+                engine.abort(Instant::from_millis(w.now));
+            }
+            Item::Stall => w.stalled = true,
+            Item::Unstall => w.stalled = false,
+            Item::Start(op) => {
+                let now = Instant::from_millis(w.now);
+                let req = request();
+                let started = match op {
+                    Op::Get => engine.start_get(now, &req),
+                    Op::Put => engine.start_put(now, &req),
+                    Op::Read(p) => engine.read_param(now, *p, Dialect::Query),
+                    Op::Resync => engine.resync(now),
+                };
+                started.expect("the engine is idle and the request valid");
+                w.source.clear();
+                w.source_done = false;
             }
         }
+        pump(engine, &mut w);
     }
-    drain(session, &mut wire, &mut out);
-    out.unchecked_host = wire.sent;
-    out.now = now;
-    out
+    pump(engine, &mut w);
+    w.out.unchecked_host = w.sent;
+    w.out.now = w.now;
+    w.out
 }
 
-/// Drains transmit and events, in the documented order.
-fn drain(session: &mut Session, wire: &mut Wire, out: &mut Outcome) {
-    while let Some(t) = session.poll_transmit() {
-        wire.sent.extend_from_slice(t.bytes());
-    }
-    while let Some(event) = session.poll_event() {
-        let seen = match event {
-            Event::Payload(p) => {
-                assert!(!p.is_empty(), "empty payload event");
+/// Carries out the engine's actions until it waits for something the transcript has not
+/// given yet (modem bytes, upload data, time).
+fn pump(engine: &mut Engine, w: &mut World<'_>) {
+    for _ in 0..1_000_000 {
+        let now = Instant::from_millis(w.now);
+        match engine.poll(now) {
+            Action::Transmit(t) => {
+                if w.stalled {
+                    return;
+                }
+                let n = t.bytes().len();
+                w.sent.extend_from_slice(t.bytes());
+                engine.transmitted(now, n);
+            }
+            Action::Payload(p) => {
+                assert!(!p.is_empty(), "empty payload");
                 assert!(p.len() <= at_ftp_proto::PAYLOAD_CHUNK, "payload beyond the bound");
-                out.payload.extend_from_slice(p);
-                continue;
+                w.out.payload.extend_from_slice(p);
             }
-            Event::Progress { bytes } => {
-                out.last_progress = bytes;
-                continue;
+            Action::Event(event) => {
+                let seen = match event {
+                    Event::Progress(bytes) => {
+                        w.out.last_progress = bytes;
+                        continue;
+                    }
+                    Event::DataBegin => Seen::DataBegin,
+                    Event::ReadyForData => Seen::ReadyForData,
+                    Event::Unsolicited(line) => Seen::Unsolicited(line.to_vec()),
+                    Event::LineTooLong => Seen::LineTooLong,
+                    Event::Resync(r) => Seen::Resync(r),
+                    other => panic!("an event the harness does not know: {other:?}"),
+                };
+                w.out.events.push(seen);
             }
-            Event::LinkUp { address } => Seen::LinkUp(address),
-            Event::DataBegin => Seen::DataBegin,
-            Event::ReadyForData => Seen::ReadyForData,
-            Event::Complete { bytes } => Seen::Complete(bytes),
-            Event::Failed { error, bytes } => Seen::Failed(error, bytes),
-            Event::Unsolicited(line) => Seen::Unsolicited(line.to_vec()),
-            Event::ParamRead { param, value } => Seen::ParamRead(param, value.to_vec()),
-            Event::LineTooLong => Seen::LineTooLong,
-        };
-        out.events.push(seen);
+            Action::Upload(buf) => {
+                if w.source.is_empty() && !w.source_done {
+                    return;
+                }
+                let n = w.source.len().min(buf.len());
+                buf[..n].copy_from_slice(&w.source[..n]);
+                w.source.drain(..n);
+                engine.uploaded(n);
+            }
+            Action::Peek(buf) => {
+                let n = take(w, buf);
+                engine.received(n);
+            }
+            Action::Read { buf, deadline } => {
+                assert!(deadline > now || deadline == now, "a deadline in the past: {deadline:?}");
+                let n = take(w, buf);
+                if n == 0 {
+                    return;
+                }
+                engine.received(n);
+            }
+            Action::Done(result) => {
+                let seen = match result {
+                    Ok(Done::Transferred { bytes }) => Seen::Complete(bytes),
+                    Ok(Done::LinkUp { address }) => Seen::LinkUp(address),
+                    Ok(Done::Param { param, value }) => Seen::ParamRead(param, value.to_vec()),
+                    Ok(Done::Resynced) => Seen::Resynced,
+                    Ok(other) => panic!("an outcome the harness does not know: {other:?}"),
+                    Err(e) => Seen::Failed(e, w.out.last_progress),
+                };
+                w.out.events.push(seen);
+                assert!(!engine.is_busy(), "Done leaves the engine idle");
+            }
+            Action::Idle => return,
+        }
     }
+    panic!("the engine makes no progress");
+}
+
+/// The modem's next bytes for a read into `buf`, at most one read's size.
+fn take(w: &mut World<'_>, buf: &mut [u8]) -> usize {
+    let n = w.from_modem.len().min(buf.len()).min((w.next_read)().max(1));
+    for (slot, b) in buf.iter_mut().zip(w.from_modem.drain(..n)) {
+        *slot = b;
+    }
+    n
 }
 
 /// Runs the scenario under several splits (whole, one byte at a time, odd sizes) and checks
 /// they all agree; returns the outcome.
-pub fn run_all_splits(make: impl Fn() -> Session, items: &[Item]) -> Outcome {
+pub fn run_all_splits(make: impl Fn() -> Engine, items: &[Item]) -> Outcome {
     let whole = run(&mut make(), items, usize::MAX);
     for step in [1, 2, 3, 7, 64] {
         let split = run(&mut make(), items, step);
@@ -246,16 +319,26 @@ pub fn request() -> at_ftp_proto::Request<'static> {
     at_ftp_proto::Request::new("ftp.example.com", "user", "hunter2", "/pub", "file.bin")
 }
 
-/// A download session, started at time 0.
-pub fn get_session() -> Session {
-    let mut s = Session::default();
+/// The config of a line known clean (no resynchronisation at the start).
+pub fn clean() -> Config {
+    Config { resync: false, ..Config::default() }
+}
+
+/// An idle engine on a clean line.
+pub fn engine() -> Engine {
+    Engine::new(clean()).expect("a valid config")
+}
+
+/// A download, started at time 0 on a clean line.
+pub fn get_session() -> Engine {
+    let mut s = engine();
     s.start_get(Instant::ZERO, &request()).expect("valid request");
     s
 }
 
-/// An upload session, started at time 0.
-pub fn put_session() -> Session {
-    let mut s = Session::default();
+/// An upload, started at time 0 on a clean line.
+pub fn put_session() -> Engine {
+    let mut s = engine();
     s.start_put(Instant::ZERO, &request()).expect("valid request");
     s
 }

@@ -33,6 +33,6 @@ fn the_stream_stopping_mid_data_is_not_success() {
     let out = run_all_splits(get_session, &items);
     assert_eq!(
         out.events,
-        [Seen::DataBegin, Seen::Failed(Error::Timeout(at_ftp_proto::Phase::Data), 9)]
+        [Seen::DataBegin, Seen::Failed(Error::Timeout(at_ftp_proto::Timer::Data), 9)]
     );
 }

@@ -2,12 +2,12 @@
 
 use std::net::Ipv4Addr;
 
-use at_ftp_proto::{Error, Instant, LinkRequest, ModemError, Session};
+use at_ftp_proto::{Error, Instant, LinkRequest, ModemError, Engine};
 
 use crate::harness::*;
 
-fn session() -> Session {
-    let mut s = Session::default();
+fn session() -> Engine {
+    let mut s = engine();
     let req = LinkRequest { apn: "internet", user: "web", password: "gprs-secret" };
     s.start_link(Instant::ZERO, &req).expect("valid request");
     s
@@ -61,7 +61,7 @@ fn link_timeout_is_its_own_phase() {
         out.events,
         [
             Seen::Unsolicited(b"RING".to_vec()),
-            Seen::Failed(Error::Timeout(at_ftp_proto::Phase::Link), 0)
+            Seen::Failed(Error::Timeout(at_ftp_proto::Timer::Link), 0)
         ]
     );
 }

@@ -1,6 +1,6 @@
 //! Over-long lines: reported once, discarded to their end, never unbounded memory.
 
-use at_ftp_proto::{Config, Dialect, Error, Instant, Param, Session};
+use at_ftp_proto::{Config, Dialect, Error, Instant, Param, Engine};
 
 use crate::harness::*;
 
@@ -23,7 +23,7 @@ fn an_over_long_urc_is_reported_and_the_transfer_goes_on() {
 #[test]
 fn a_line_at_the_limit_is_kept() {
     let make = || {
-        let mut s = Session::new(Config { max_line_len: 16, ..Config::default() });
+        let mut s = Engine::new(Config { max_line_len: 16, ..Config::default() });
         s.read_param(Instant::ZERO, Param::Server, Dialect::Query).expect("valid request");
         s
     };

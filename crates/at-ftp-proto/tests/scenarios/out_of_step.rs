@@ -2,7 +2,7 @@
 //! nothing, data nobody asked for. Nothing of a file may reach a modem in command mode, and no
 //! echo may surface as an event.
 
-use at_ftp_proto::{Error, Event, Instant, ProtocolError, Request, Session};
+use at_ftp_proto::{Error, Event, Instant, ProtocolError, Request, Engine};
 
 use crate::harness::*;
 
@@ -15,7 +15,7 @@ fn req() -> Request<'static> {
 }
 
 /// Answers OK to every command until `stop` (a command prefix) is transmitted.
-fn until(s: &mut Session, now: Instant, stop: &[u8]) {
+fn until(s: &mut Engine, now: Instant, stop: &[u8]) {
     loop {
         let tx = s.poll_transmit().expect("a command").bytes().to_vec();
         if tx.starts_with(stop) {
@@ -28,7 +28,7 @@ fn until(s: &mut Session, now: Instant, stop: &[u8]) {
 /// Feeds `input` until it is used up or the session waits for its next command to be
 /// written (the caller polls it); returns the events as text, byte slices shown as text (so
 /// that a password in them would be visible to a `contains` check).
-fn feed(s: &mut Session, now: Instant, mut input: &[u8]) -> Vec<String> {
+fn feed(s: &mut Engine, now: Instant, mut input: &[u8]) -> Vec<String> {
     let mut events = Vec::new();
     while !input.is_empty() {
         let used = s.handle_input(now, input);
@@ -50,7 +50,7 @@ fn feed(s: &mut Session, now: Instant, mut input: &[u8]) -> Vec<String> {
 
 #[test]
 fn queued_upload_bytes_never_follow_the_final_result() {
-    let mut s = Session::default();
+    let mut s = engine();
     s.start_put(t(0), &req()).expect("valid request");
     until(&mut s, t(0), b"AT#FTPPUT\r");
     assert_eq!(feed(&mut s, t(0), b"\r\nOk_Info_WaitingForData\r\n"), ["ReadyForData"]);
@@ -77,7 +77,7 @@ fn queued_upload_bytes_never_follow_the_final_result() {
 
 #[test]
 fn a_quiet_wait_ends_however_busy_the_line_stays() {
-    let mut s = Session::default();
+    let mut s = engine();
     s.start_put(t(0), &req()).expect("valid request");
     until(&mut s, t(0), b"AT#FTPPUT\r");
     feed(&mut s, t(0), b"\r\nOk_Info_WaitingForData\r\n");
@@ -96,7 +96,7 @@ fn a_quiet_wait_ends_however_busy_the_line_stays() {
 
 #[test]
 fn queued_upload_bytes_never_follow_an_abort_either() {
-    let mut s = Session::default();
+    let mut s = engine();
     s.start_put(t(0), &req()).expect("valid request");
     until(&mut s, t(0), b"AT#FTPPUT\r");
     feed(&mut s, t(0), b"\r\nOk_Info_WaitingForData\r\n");
@@ -109,7 +109,7 @@ fn queued_upload_bytes_never_follow_an_abort_either() {
 
 #[test]
 fn a_late_password_echo_after_a_timeout_is_dropped() {
-    let mut s = Session::default();
+    let mut s = engine();
     s.start_get(t(0), &req()).expect("valid request");
     until(&mut s, t(0), b"AT#FTPPW");
     s.handle_timeout(t(5_000));
@@ -120,7 +120,7 @@ fn a_late_password_echo_after_a_timeout_is_dropped() {
 
 #[test]
 fn a_password_echo_behind_a_stray_byte_is_dropped() {
-    let mut s = Session::default();
+    let mut s = engine();
     s.start_get(t(0), &req()).expect("valid request");
     until(&mut s, t(0), b"AT#FTPPW");
     let events = feed(&mut s, t(0), b"\xffAT#FTPPW=\"hunter2\"\r\r\nOK\r\n");
@@ -133,7 +133,7 @@ fn a_password_echo_behind_a_stray_byte_is_dropped() {
 
 #[test]
 fn ok_while_the_host_uploads_fails_and_stops_sending() {
-    let mut s = Session::default();
+    let mut s = engine();
     s.start_put(t(0), &req()).expect("valid request");
     until(&mut s, t(0), b"AT#FTPPUT\r");
     feed(&mut s, t(0), b"\r\nOk_Info_WaitingForData\r\n");
@@ -178,7 +178,7 @@ fn answers_in_one_read_never_skip_a_command() {
     let answers = b"\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n";
     let mut sent_by_read = Vec::new();
     for read in [1, 6, 7, answers.len()] {
-        let mut s = Session::default();
+        let mut s = engine();
         s.start_get(t(0), &req()).expect("valid request");
         let mut sent = Vec::new();
         let mut input = &answers[..];

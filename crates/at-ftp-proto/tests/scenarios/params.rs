@@ -1,12 +1,12 @@
 //! Reading parameters back in both dialects, quoted and bare values.
 
-use at_ftp_proto::{Dialect, Error, Instant, Param, ProtocolError, Session};
+use at_ftp_proto::{Dialect, Error, Instant, Param, ProtocolError, Engine};
 
 use crate::harness::*;
 
-fn reading(param: Param, dialect: Dialect) -> impl Fn() -> Session {
+fn reading(param: Param, dialect: Dialect) -> impl Fn() -> Engine {
     move || {
-        let mut s = Session::default();
+        let mut s = engine();
         s.read_param(Instant::ZERO, param, dialect).expect("valid request");
         s
     }

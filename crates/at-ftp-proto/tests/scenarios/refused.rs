@@ -1,12 +1,12 @@
 //! Requests refused before anything is queued: injection, limits, ports, a busy session.
 
 use at_ftp_proto::{
-    Field, Instant, LinkRequest, ParamError, Problem, Request, Session, StartError,
+    Field, Instant, LinkRequest, ParamError, Problem, Request, Engine, StartError,
 };
 
 #[test]
 fn a_file_name_cannot_inject_a_command() {
-    let mut s = Session::default();
+    let mut s = engine();
     let req = Request::new("h", "u", "p", "/", "x\"\rAT#FTPSERV=\"evil");
     let err = s.start_get(Instant::ZERO, &req).expect_err("refused");
     assert_eq!(
@@ -20,7 +20,7 @@ fn a_file_name_cannot_inject_a_command() {
 
 #[test]
 fn every_string_field_is_checked() {
-    let mut s = Session::default();
+    let mut s = engine();
     let cases: [(Request<'_>, Field); 5] = [
         (Request::new("a\nb", "u", "p", "", "f"), Field::Server),
         (Request::new("h", "u\0", "p", "", "f"), Field::User),
@@ -44,7 +44,7 @@ fn every_string_field_is_checked() {
 
 #[test]
 fn limits_and_ports() {
-    let mut s = Session::default();
+    let mut s = engine();
     let long_user = "u".repeat(65);
     let req = Request::new("h", &long_user, "p", "", "f");
     assert_eq!(
@@ -67,7 +67,7 @@ fn limits_and_ports() {
 
 #[test]
 fn one_operation_at_a_time() {
-    let mut s = Session::default();
+    let mut s = engine();
     let req = Request::new("h", "u", "p", "", "f");
     s.start_get(Instant::ZERO, &req).expect("valid request");
     assert_eq!(s.start_put(Instant::ZERO, &req), Err(StartError::Busy));

@@ -1,10 +1,10 @@
 //! Passwords never appear in Debug, Display, events or logs of what was sent.
 
-use at_ftp_proto::{Instant, LinkRequest, Request, Session};
+use at_ftp_proto::{Instant, LinkRequest, Request, Engine};
 
 #[test]
 fn transmit_shows_no_password() {
-    let mut s = Session::default();
+    let mut s = engine();
     s.start_get(Instant::ZERO, &Request::new("h", "u", "hunter2", "", "f")).expect("valid request");
     let mut logged = String::new();
     let mut sent = Vec::new();
@@ -23,7 +23,7 @@ fn transmit_shows_no_password() {
 
 #[test]
 fn an_echoed_password_line_is_never_an_event() {
-    let mut s = Session::default();
+    let mut s = engine();
     let link = LinkRequest { apn: "a", user: "u", password: "hunter2" };
     s.start_link(Instant::ZERO, &link).expect("valid request");
     let mut seen = String::new();

@@ -1,10 +1,10 @@
 //! Silence at each phase: the right deadline fires at the right time, naming its phase.
 
-use at_ftp_proto::{Error, Instant, Phase};
+use at_ftp_proto::{Error, Instant, Timer};
 
 use crate::harness::*;
 
-fn timed_out(phase: Phase, bytes: u64) -> Seen {
+fn timed_out(phase: Timer, bytes: u64) -> Seen {
     Seen::Failed(Error::Timeout(phase), bytes)
 }
 
@@ -18,7 +18,7 @@ fn a_parameter_command_gets_five_seconds() {
     s.handle_timeout(Instant::from_millis(5_000));
     assert!(matches!(
         s.poll_event(),
-        Some(at_ftp_proto::Event::Failed { error: Error::Timeout(Phase::Command), bytes: 0 })
+        Some(at_ftp_proto::Event::Failed { error: Error::Timeout(Timer::Command), bytes: 0 })
     ));
     assert!(!s.is_busy());
     assert_eq!(s.poll_timeout(), None);
@@ -45,7 +45,7 @@ fn starting_the_transfer_gets_two_minutes() {
     assert_eq!(out.events, []);
     items.push(Item::Wait(1));
     let out = run_all_splits(get_session, &items);
-    assert_eq!(out.events, [timed_out(Phase::Start, 0)]);
+    assert_eq!(out.events, [timed_out(Timer::Start, 0)]);
 }
 
 #[test]
@@ -60,7 +60,7 @@ fn silence_in_the_data_gets_a_minute_from_the_last_byte() {
     assert_eq!(out.events, [Seen::DataBegin]);
     items.push(Item::Wait(1));
     let out = run_all_splits(get_session, &items);
-    assert_eq!(out.events, [Seen::DataBegin, timed_out(Phase::Data, 4)]);
+    assert_eq!(out.events, [Seen::DataBegin, timed_out(Timer::Data, 4)]);
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn the_final_result_gets_thirty_seconds_after_the_data() {
     assert_eq!(out.events, [Seen::DataBegin]);
     items.push(Item::Wait(1));
     let out = run_all_splits(get_session, &items);
-    assert_eq!(out.events, [Seen::DataBegin, timed_out(Phase::Result, 3)]);
+    assert_eq!(out.events, [Seen::DataBegin, timed_out(Timer::Result, 3)]);
 }
 
 #[test]
@@ -87,5 +87,5 @@ fn an_upload_result_gets_thirty_seconds_after_finish() {
     items.push(Item::Finish);
     items.push(Item::Wait(30_000));
     let out = run_all_splits(put_session, &items);
-    assert_eq!(out.events, [Seen::ReadyForData, timed_out(Phase::Result, 2)]);
+    assert_eq!(out.events, [Seen::ReadyForData, timed_out(Timer::Result, 2)]);
 }

@@ -50,7 +50,7 @@ fn a_urc_between_parameter_commands_is_not_their_answer() {
 
 #[test]
 fn lines_while_idle_are_unsolicited() {
-    let mut s = at_ftp_proto::Session::default();
+    let mut s = at_ftp_proto::engine();
     let out = run(&mut s, &[Item::Modem(b"\r\nRING\r\n\r\nOK\r\n+CREG: 1\r\n".to_vec())], 1);
     assert_eq!(
         out.events,

@@ -1,0 +1,1841 @@
+//! The engine: the one deterministic state machine that drives a modem through link bring-up,
+//! parameter reads, downloads, uploads and the recovery of a line left in an unknown state
+//! (PROTOCOL.md sections 1 to 7).
+//!
+//! This module owns an operation's life: the order of its commands, what each phase waits for
+//! and does with an answer it did not expect, the switch into and out of data mode, the
+//! deadlines ([`Timer`], one table), the resynchronisation of the line, and every buffer
+//! (port input, the transmit in flight, decoded payload, upload data). It does no I/O and reads
+//! no clock. The run loop is [`Engine::poll`]: see the crate documentation.
+//!
+//! # Phases
+//!
+//! An operation is one [`Phase`] at a time, each carrying its own data, each with its own
+//! handler and its own policy for an answer it did not expect. Every policy leaves the modem in
+//! command mode before the operation ends, or, when that cannot be known (a deadline passed, a
+//! write stalled), marks the line lost so that the next operation resynchronises first:
+//!
+//! | phase | waits for | an unexpected data phase | a deadline |
+//! |---|---|---|---|
+//! | `Resync` | the line to be quiet, then `OK` to `AT` | drained / ended | next probe, then `Unsynchronised` |
+//! | `Command` | the answer to one command line | drained / ended, then failure | failure, line lost |
+//! | `Download` | data up to the lone ETX (fresh decoder) | n/a | failure, line lost |
+//! | `Upload` | the caller's data; a modem ETX or failure cuts it | n/a | (write timer) |
+//! | `Verdict` | the final result (after the modem's ETX, for an upload) | drained / ended, then failure | failure, line lost |
+//! | `Quiet` | silence, after a cut upload (stray bytes draw answers) | n/a | ends the operation |
+
+use core::fmt;
+use core::net::Ipv4Addr;
+use core::time::Duration;
+
+use crate::answer::{Reply, classify};
+use crate::codec::{Escaper, Mode, Specials, Unescaper};
+use crate::command::{Command, Dialect, LinkRequest, Limits, Param, Request, Script, Step};
+use crate::error::{ConfigError, Error, Field, ModemError, ProtocolError, StartError, Timer};
+use crate::line::{Frame, Framer, MAX_LINE, MIN_LINE};
+use crate::time::Instant;
+
+/// The most decoded payload one [`Action::Payload`] holds; also the most upload data one
+/// [`Action::Upload`] asks for.
+pub const PAYLOAD_CHUNK: usize = 2048;
+/// The room for port input: one [`Action::Read`] asks for at most this much.
+pub const INPUT_BUFFER: usize = 4096;
+/// The room for stuffed upload bytes: twice a chunk (every byte may need its escape).
+const UPLOAD_BUFFER: usize = 2 * PAYLOAD_CHUNK + TERMINATOR_ROOM;
+/// The most bytes an upload's end needs: a pair's second half, and the terminator.
+const TERMINATOR_ROOM: usize = 2;
+/// The most notices waiting for `poll`; input is taken only when none waits, and no single
+/// step queues more.
+const MAX_EVENTS: usize = 4;
+
+/// The engine's settings. Every default is PROTOCOL.md's, where the manual is silent our
+/// choice ([ours]); [`Config::check`] refuses a config that could not work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// A parameter command (or a resynchronisation probe) until its final result. Default 5 s.
+    pub command_timeout: Duration,
+    /// `AT#CONNECTIONSTART` until its result. Default 120 s.
+    pub link_timeout: Duration,
+    /// `AT#FTPGET`/`AT#FTPPUT` until the data phase starts (DNS, connect, login). Default 120 s.
+    pub start_timeout: Duration,
+    /// Silence inside the download data phase. Default 60 s.
+    pub data_timeout: Duration,
+    /// From the end of the data (an upload's terminator written) to the final result.
+    /// Default 30 s.
+    pub result_timeout: Duration,
+    /// A write to the port that takes no byte for this long fails the operation. Default
+    /// 60 s, our choice (as long as the data timeout).
+    pub write_timeout: Duration,
+    /// How long the line must be quiet: after the modem cut an upload (the bytes already sent
+    /// reach it as command lines and draw answers that belong to no command), between the
+    /// steps of a resynchronisation, and before an upload verdict from a modem that did not
+    /// echo the terminator is believed. Default 500 ms, our choice.
+    pub quiet_time: Duration,
+    /// The longest a quiet wait lasts however busy the line stays (noise, URCs). Default 30 s,
+    /// our choice.
+    pub quiet_cap: Duration,
+    /// The longest response line; longer ones are reported and discarded.
+    /// [`MIN_LINE`]..=[`MAX_LINE`], default 256.
+    pub max_line_len: usize,
+    /// What a DLE followed by an ordinary byte means in download data. Default strict: an error.
+    pub escape_mode: Mode,
+    /// The two special bytes of the stuffing. Default DLE 0x10, ETX 0x03.
+    pub specials: Specials,
+    /// The string length limits of the parameters (PROTOCOL.md section 2, [ours]).
+    pub limits: Limits,
+    /// Resynchronise a line whose state is unknown before the next operation: at the first
+    /// operation of a new engine (a new process; the last one may have been killed
+    /// mid-transfer) and after any operation that did not end cleanly. Default on. Off, the
+    /// modem is assumed in command mode (for a line known clean, such as a test bench).
+    pub resync: bool,
+    /// How many `AT` probes a resynchronisation sends before it gives up. Default 3.
+    pub resync_probes: u8,
+}
+
+impl Config {
+    /// The duration of `timer`.
+    pub fn timeout(&self, timer: Timer) -> Duration {
+        match timer {
+            Timer::Command => self.command_timeout,
+            Timer::Link => self.link_timeout,
+            Timer::Start => self.start_timeout,
+            Timer::Data => self.data_timeout,
+            Timer::Result => self.result_timeout,
+            Timer::Write => self.write_timeout,
+            Timer::Quiet => self.quiet_time,
+            Timer::QuietCap => self.quiet_cap,
+        }
+    }
+
+    /// Refuses a config the engine cannot work with: a zero timeout, a line limit outside
+    /// [`MIN_LINE`]..=[`MAX_LINE`], a string limit of zero or beyond [`Limits::MAX`], no probe.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if let Some(&timer) = Timer::ALL.iter().find(|&&t| self.timeout(t).is_zero()) {
+            return Err(ConfigError::ZeroTimeout(timer));
+        }
+        if !(MIN_LINE..=MAX_LINE).contains(&self.max_line_len) {
+            return Err(ConfigError::LineLength {
+                got: self.max_line_len,
+                min: MIN_LINE,
+                max: MAX_LINE,
+            });
+        }
+        let (l, max) = (self.limits, Limits::MAX);
+        for (field, got, max) in [
+            (Field::Server, l.server, max.server),
+            (Field::User, l.credential, max.credential),
+            (Field::File, l.path, max.path),
+            (Field::Apn, l.apn, max.apn),
+        ] {
+            if got == 0 || got > max {
+                return Err(ConfigError::Limit { field, got, max });
+            }
+        }
+        if self.resync_probes == 0 {
+            return Err(ConfigError::NoProbes);
+        }
+        Ok(())
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            command_timeout: Duration::from_secs(5),
+            link_timeout: Duration::from_secs(120),
+            start_timeout: Duration::from_secs(120),
+            data_timeout: Duration::from_secs(60),
+            result_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(60),
+            quiet_time: Duration::from_millis(500),
+            quiet_cap: Duration::from_secs(30),
+            max_line_len: 256,
+            escape_mode: Mode::Strict,
+            specials: Specials::DEFAULT,
+            limits: Limits::DEFAULT,
+            resync: true,
+            resync_probes: 3,
+        }
+    }
+}
+
+/// What the adapter does next; from [`Engine::poll`].
+#[derive(Debug)]
+#[must_use = "an action is an instruction: carry it out, then poll again"]
+pub enum Action<'a> {
+    /// Write these bytes to the port, then call [`Engine::transmitted`] with how many were
+    /// written (all, fewer, or none: the rest comes again with the next poll). A write that is
+    /// cut off (an async call dropped mid-write) is thus resumed, or, after an abort, never
+    /// sent. Give up waiting for the port at [`Transmit::deadline`].
+    Transmit(Transmit<'a>),
+    /// Decoded download data, in order: write it to the destination. Provisional until
+    /// [`Action::Done`] with `Ok`.
+    Payload(&'a [u8]),
+    /// Something worth knowing, nothing to do.
+    Event(Event<'a>),
+    /// Fill this buffer with the next bytes of the upload, then call [`Engine::uploaded`]
+    /// with their count; 0 means the end of the file.
+    Upload(&'a mut [u8]),
+    /// Read what the port has right now into `buf`, without waiting, then call
+    /// [`Engine::received`] (with 0 when it had nothing). Asked between pieces of an upload:
+    /// a modem that ends the upload says so while the data still flows, and must be heard
+    /// before more of the file reaches it in command mode.
+    Peek(&'a mut [u8]),
+    /// Read the port into `buf`, waiting no later than `deadline`; then call
+    /// [`Engine::received`] with the count (0 when the deadline passed with nothing), and poll
+    /// again with the time: the engine fires its own deadlines.
+    Read {
+        /// Where the bytes go.
+        buf: &'a mut [u8],
+        /// When to stop waiting and poll again.
+        deadline: Instant,
+    },
+    /// The operation ended; the modem is in command mode, or the line is marked lost and the
+    /// next operation resynchronises it first.
+    Done(Result<Outcome<'a>, Error>),
+    /// No operation in flight: start one.
+    Idle,
+}
+
+/// Something the engine reports on the way; from [`Action::Event`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// The modem sent `Ok_Info_DataBegin`: download data follows.
+    DataBegin,
+    /// The modem sent `Ok_Info_WaitingForData`: the engine asks for the file with
+    /// [`Action::Upload`].
+    ReadyForData,
+    /// The payload bytes received (download) or taken from the source (upload) so far.
+    Progress(u64),
+    /// A line that answers no command: an unsolicited result code, such as `RING`.
+    Unsolicited(&'a [u8]),
+    /// A response line was longer than [`Config::max_line_len`]; it was discarded.
+    LineTooLong,
+    /// A step of the resynchronisation of a line whose state was unknown.
+    Resync(Resync),
+}
+
+/// A step of a resynchronisation (see [`Engine`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resync {
+    /// The line was quiet; this many bytes were read and dropped before it was.
+    Drained {
+        /// The count.
+        bytes: u64,
+    },
+    /// A modem possibly waiting for upload data was sent its terminator.
+    EndedUpload,
+    /// `AT` was sent (the count of probes so far).
+    Probed {
+        /// 1 for the first probe.
+        count: u8,
+    },
+    /// `AT` was answered `OK` and the line stayed quiet: the modem is in command mode.
+    InCommandMode,
+}
+
+/// How an operation succeeded; from [`Action::Done`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome<'a> {
+    /// A download or upload, after the modem's final `OK`.
+    Transferred {
+        /// Payload bytes received or sent.
+        bytes: u64,
+    },
+    /// The link is up. `address` is the IP address the modem reported, if it did (not when
+    /// the link was already up: `#CME ERROR: 35840`).
+    LinkUp {
+        /// The assigned address.
+        address: Option<Ipv4Addr>,
+    },
+    /// A parameter's value: the text after `#NAME: `, without the quotes if it had them.
+    Param {
+        /// The parameter.
+        param: Param,
+        /// Its value.
+        value: &'a [u8],
+    },
+    /// The line was resynchronised ([`Engine::resync`]): the modem is in command mode.
+    Resynced,
+}
+
+/// Bytes to write to the modem, from [`Action::Transmit`].
+///
+/// Its `Debug` and `Display` show the bytes with any password replaced by `***`, so they can be
+/// logged; [`bytes`](Transmit::bytes) gives the real ones for the port.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Transmit<'a> {
+    bytes: &'a [u8],
+    secret: Option<(usize, usize)>,
+    command: bool,
+    deadline: Instant,
+}
+
+impl<'a> Transmit<'a> {
+    /// The bytes to write, in order.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The first `n` bytes (all, if fewer): what a short write wrote, for a transcript. A
+    /// password cut in two stays hidden.
+    pub fn head(&self, n: usize) -> Transmit<'a> {
+        let n = n.min(self.bytes.len());
+        let secret = self.secret.filter(|&(start, _)| start < n).map(|(s, e)| (s, e.min(n)));
+        Transmit { bytes: &self.bytes[..n], secret, ..*self }
+    }
+
+    /// Whether these are command bytes (as opposed to upload data).
+    pub fn is_command(&self) -> bool {
+        self.command
+    }
+
+    /// When the engine gives up on a port that takes nothing ([`Timer::Write`]).
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+}
+
+impl fmt::Display for Transmit<'_> {
+    /// Printable bytes as text, others as `\xNN`, a secret as `***`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let printable = |f: &mut fmt::Formatter<'_>, bytes: &[u8]| {
+            bytes.iter().try_for_each(|&b| {
+                if b.is_ascii_graphic() || b == b' ' {
+                    write!(f, "{}", b as char)
+                } else {
+                    write!(f, "\\x{b:02x}")
+                }
+            })
+        };
+        match self.secret {
+            Some((a, b)) => {
+                printable(f, &self.bytes[..a])?;
+                f.write_str("***")?;
+                printable(f, &self.bytes[b..])
+            }
+            None => printable(f, self.bytes),
+        }
+    }
+}
+
+impl fmt::Debug for Transmit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Transmit(\"{self}\")")
+    }
+}
+
+/// The deadlines, one slot per [`Timer`] (quinn-proto's timer table).
+#[derive(Clone, Copy, Debug, Default)]
+struct Timers([Option<Instant>; Timer::ALL.len()]);
+
+impl Timers {
+    fn set(&mut self, timer: Timer, at: Instant) {
+        self.0[timer.index()] = Some(at);
+    }
+
+    fn stop(&mut self, timer: Timer) {
+        self.0[timer.index()] = None;
+    }
+
+    fn get(&self, timer: Timer) -> Option<Instant> {
+        self.0[timer.index()]
+    }
+
+    /// Stops every timer of the phase (all but the write timer, which belongs to the
+    /// transmit in flight).
+    fn stop_phase(&mut self) {
+        let write = self.get(Timer::Write);
+        *self = Timers::default();
+        self.0[Timer::Write.index()] = write;
+    }
+
+    /// The earliest deadline.
+    fn next(&self) -> Option<Instant> {
+        self.0.iter().flatten().min().copied()
+    }
+
+    /// A timer whose deadline is `now` or earlier (the earliest), stopped.
+    fn expire(&mut self, now: Instant) -> Option<Timer> {
+        let (i, _) = self
+            .0
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.map(|t| (i, t)))
+            .filter(|&(_, t)| t <= now)
+            .min_by_key(|&(_, t)| t)?;
+        self.0[i] = None;
+        Timer::ALL.get(i).copied()
+    }
+}
+
+/// What is known of the modem's state between operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sync {
+    /// Command mode: the last operation ended on a final result.
+    InCommandMode,
+    /// Unknown; the next operation resynchronises first.
+    Lost(Suspect),
+}
+
+/// What a lost line may be doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Suspect {
+    /// Anything: a new process, a port that failed, a deadline that passed.
+    Anything,
+    /// Still streaming a download whose data phase timed out.
+    Download,
+    /// Waiting for upload data; `dangling`: the last byte written was the DLE of a pair.
+    Upload { dangling: bool },
+}
+
+/// The upload's data source, as far as the engine knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    /// The source has more; `peeked`: the port was peeked since the stage was last filled.
+    Open { peeked: bool },
+    /// The source ended; the terminator is not yet queued.
+    Ended,
+}
+
+/// Finds the modem's own lone terminator in bytes that may hold stuffed data (an echo of the
+/// upload that a modem should not send, PROTOCOL.md section 5): an ETX counts only when it is
+/// not the second byte of a pair.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct EtxScan {
+    after_dle: bool,
+}
+
+impl EtxScan {
+    /// The offset of the first lone terminator in `input`, if any.
+    fn find(&mut self, input: &[u8], specials: Specials) -> Option<usize> {
+        let (dle, etx) = (specials.dle(), specials.etx());
+        let mut i = 0;
+        while i < input.len() {
+            if self.after_dle {
+                self.after_dle = false;
+                i += 1;
+                continue;
+            }
+            let at = i + memchr::memchr2(dle, etx, &input[i..])?;
+            if input[at] == etx {
+                return Some(at);
+            }
+            self.after_dle = true;
+            i = at + 1;
+        }
+        None
+    }
+}
+
+/// A step of a resynchronisation.
+#[derive(Clone, Debug)]
+enum Recovery {
+    /// Read and drop until the line is quiet; a lenient decoder first, in case a download is
+    /// still streaming (its terminator switches to lines).
+    Drain { decoder: Option<Unescaper>, bytes: u64 },
+    /// The terminator(s) to a modem that may wait for upload data are being written.
+    EndUpload,
+    /// `AT` is being written (`sent` false) or its answer awaited; `ok`: it was answered `OK`
+    /// and the line must now stay quiet.
+    Probe { sent: bool, ok: bool },
+}
+
+/// The phase of the operation in flight, with its data.
+#[derive(Clone, Debug)]
+enum Phase {
+    /// Bringing a lost line back to command mode before the script.
+    Resync { suspect: Suspect, step: Recovery, probes: u8, upload_ended: bool },
+    /// A command line of the script: written from the script, then its answer awaited.
+    Command {
+        command: Command,
+        /// The last byte was written.
+        sent: bool,
+        /// A line had begun before the command was written: the line it completes is not
+        /// the answer.
+        stale: bool,
+        /// A parameter read got its value (in the payload buffer).
+        value: Option<usize>,
+        /// A line was too long while a parameter read waited: it may have been the value.
+        overlong: bool,
+    },
+    /// Download data, expected or not, with a fresh decoder. `skip_lf`: the LF of the
+    /// `Ok_Info_DataBegin\r\n` line end may come first.
+    Download { decoder: Unescaper, skip_lf: bool },
+    /// Upload data from the caller's source.
+    Upload { escaper: Escaper, source: Source, scan: EtxScan },
+    /// The final result after the data. For an upload (`scan` is `Some` until the ETX), only a
+    /// result that follows the modem's own ETX counts, so that no echoed byte of our payload is taken for
+    /// the verdict; a final result without that ETX is a `candidate`, believed once the line
+    /// stays quiet. `cut`: the modem ended the upload before our terminator.
+    Verdict {
+        upload: bool,
+        scan: Option<EtxScan>,
+        terminated: bool,
+        etx: bool,
+        cut: bool,
+        candidate: Option<Reply<'static>>,
+    },
+    /// The modem cut an upload: wait for quiet, then end a partial line with CR
+    /// (`cleared`), then wait for quiet again.
+    Quiet { cleared: bool },
+}
+
+/// What an operation ends with, when it succeeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Transfer,
+    Link,
+    Read(Param),
+    Resync,
+}
+
+/// The operation in flight.
+#[derive(Clone, Debug)]
+struct Op {
+    kind: Kind,
+    script: Script,
+    /// The next command line of the script.
+    next: usize,
+    phase: Phase,
+    /// The failure decided already, reported once the modem is back in command mode.
+    failure: Option<Error>,
+    /// Payload bytes received or taken from the source.
+    bytes: u64,
+    address: Option<Ipv4Addr>,
+}
+
+/// How an ended operation is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    Transferred(u64),
+    LinkUp(Option<Ipv4Addr>),
+    /// The value is `payload[..len]`.
+    Param(Param, usize),
+    Resynced,
+}
+
+/// The engine's operation slot. `Busy` is large (the script), and stays inline: the engine is
+/// one value the user owns, with no allocator.
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+enum State {
+    Idle,
+    Busy(Op),
+    Ended(Result<End, Error>),
+}
+
+/// The transmit in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Out {
+    None,
+    /// A script line; `at` bytes of it written.
+    Command { command: Command, at: usize },
+    /// `upload[at..upload_len]`.
+    Upload,
+    /// A control sequence of ours (`AT\r`, CR, terminators): `fixed[at..len]`.
+    Fixed { buf: [u8; 3], len: u8, at: u8 },
+}
+
+/// A notice waiting for `poll`; the borrowed ones point into the engine's buffers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pending {
+    DataBegin,
+    ReadyForData,
+    Payload(usize),
+    Progress(u64),
+    Unsolicited,
+    LineTooLong,
+    Resync(Resync),
+}
+
+/// The sans-IO engine: give it bytes and time, take what to do next. One per port.
+///
+/// See the crate documentation for the run loop. Its buffers are its own (about 14 KB); every
+/// borrowed output ([`Action`]) points into them and lives until the next call.
+///
+/// A new engine knows nothing of the line: unless [`Config::resync`] is off, its first
+/// operation resynchronises first (drain, end a waiting upload, prove command mode with `AT`).
+/// V.250 lets a modem ignore whatever precedes `AT` on a line, which is why a terminator sent
+/// to a modem that was in command mode all along does no harm.
+pub struct Engine {
+    config: Config,
+    framer: Framer,
+    sync: Sync,
+    state: State,
+    timers: Timers,
+    events: [Option<Pending>; MAX_EVENTS],
+    event_count: usize,
+    out: Out,
+    input: [u8; INPUT_BUFFER],
+    /// `input[input_at..input_len]` is port input not yet taken.
+    input_at: usize,
+    input_len: usize,
+    /// Decoded download data; a parameter read's value.
+    payload: [u8; PAYLOAD_CHUNK],
+    /// Stuffed upload bytes: `upload[upload_at..upload_len]` are not yet written.
+    upload: [u8; UPLOAD_BUFFER],
+    upload_at: usize,
+    upload_len: usize,
+    /// The upload bytes written end inside a pair (after its DLE).
+    pair_open: bool,
+    /// Upload data from the source: `stage[stage_at..stage_len]` is not yet stuffed.
+    stage: [u8; PAYLOAD_CHUNK],
+    stage_at: usize,
+    stage_len: usize,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let phase = match &self.state {
+            State::Idle => "idle",
+            State::Ended(_) => "ended",
+            State::Busy(op) => match op.phase {
+                Phase::Resync { .. } => "resync",
+                Phase::Command { .. } => "command",
+                Phase::Download { .. } => "download",
+                Phase::Upload { .. } => "upload",
+                Phase::Verdict { .. } => "verdict",
+                Phase::Quiet { .. } => "quiet",
+            },
+        };
+        f.debug_struct("Engine")
+            .field("sync", &self.sync)
+            .field("phase", &phase)
+            .field("input", &(self.input_len - self.input_at))
+            .field("events", &self.event_count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::with(Config::default())
+    }
+}
+
+impl Engine {
+    /// An engine with `config`, refused if [`Config::check`] refuses it.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        config.check()?;
+        Ok(Engine::with(config))
+    }
+
+    /// An engine with a checked config.
+    fn with(config: Config) -> Self {
+        Engine {
+            config,
+            framer: Framer::new(config.max_line_len, config.specials.etx()),
+            sync: if config.resync { Sync::Lost(Suspect::Anything) } else { Sync::InCommandMode },
+            state: State::Idle,
+            timers: Timers::default(),
+            events: [None; MAX_EVENTS],
+            event_count: 0,
+            out: Out::None,
+            input: [0; INPUT_BUFFER],
+            input_at: 0,
+            input_len: 0,
+            payload: [0; PAYLOAD_CHUNK],
+            upload: [0; UPLOAD_BUFFER],
+            upload_at: 0,
+            upload_len: 0,
+            pair_open: false,
+            stage: [0; PAYLOAD_CHUNK],
+            stage_at: 0,
+            stage_len: 0,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Whether an operation is in flight: started and not yet reported by [`Action::Done`].
+    pub fn is_busy(&self) -> bool {
+        !matches!(self.state, State::Idle)
+    }
+
+    /// Whether the next operation resynchronises the line first.
+    pub fn is_line_lost(&self) -> bool {
+        self.config.resync && matches!(self.sync, Sync::Lost(_))
+    }
+
+    /// The port failed or was replaced: forget everything in flight (no [`Action::Done`]
+    /// follows) and treat the line as unknown.
+    pub fn reset(&mut self) {
+        *self = Engine::with(self.config);
+    }
+
+    /// Starts a download: the parameters, then `AT#FTPGET`. Payload comes as
+    /// [`Action::Payload`]; the end is [`Action::Done`].
+    pub fn start_get(&mut self, now: Instant, req: &Request<'_>) -> Result<(), StartError> {
+        self.idle()?;
+        let script = Script::transfer(req, false, &self.config.limits)?;
+        self.start(now, Kind::Transfer, script);
+        Ok(())
+    }
+
+    /// Starts an upload: the parameters, then `AT#FTPPUT`; the data is asked for with
+    /// [`Action::Upload`].
+    pub fn start_put(&mut self, now: Instant, req: &Request<'_>) -> Result<(), StartError> {
+        self.idle()?;
+        let script = Script::transfer(req, true, &self.config.limits)?;
+        self.start(now, Kind::Transfer, script);
+        Ok(())
+    }
+
+    /// Brings the GPRS link up; ends with [`Outcome::LinkUp`] (also when it was up already).
+    pub fn start_link(&mut self, now: Instant, req: &LinkRequest<'_>) -> Result<(), StartError> {
+        self.idle()?;
+        let script = Script::link(req, &self.config.limits)?;
+        self.start(now, Kind::Link, script);
+        Ok(())
+    }
+
+    /// Reads a parameter back; ends with [`Outcome::Param`].
+    pub fn read_param(
+        &mut self,
+        now: Instant,
+        param: Param,
+        dialect: Dialect,
+    ) -> Result<(), StartError> {
+        self.idle()?;
+        self.start(now, Kind::Read(param), Script::read(param, dialect));
+        Ok(())
+    }
+
+    /// Resynchronises the line now, whatever is known of it; ends with
+    /// [`Outcome::Resynced`] or [`Error::Unsynchronised`].
+    pub fn resync(&mut self, now: Instant) -> Result<(), StartError> {
+        self.idle()?;
+        self.sync = Sync::Lost(Suspect::Anything);
+        self.start(now, Kind::Resync, Script::empty());
+        Ok(())
+    }
+
+    /// Aborts the operation in flight. Returns whether there was one. Keep polling: it ends
+    /// with [`Error::Aborted`]:
+    ///
+    /// - at once, when no byte of its current command was written (a command handed out in
+    ///   [`Action::Transmit`] but not reported written is never sent), or during a
+    ///   resynchronisation;
+    /// - after the answer, when a command was sent (a data phase it starts is drained or
+    ///   ended);
+    /// - after the data, for a download (the modem cannot be told to stop one);
+    /// - after the verdict, for an upload: no more of the file is sent, the pair in flight
+    ///   is completed and the terminator follows (the server keeps the part sent so far).
+    pub fn abort(&mut self, now: Instant) -> bool {
+        let untouched = self.out_untouched();
+        let State::Busy(op) = &mut self.state else { return false };
+        self.stage_at = self.stage_len;
+        if op.failure.is_some() {
+            return true;
+        }
+        op.failure = Some(Error::Aborted);
+        match &mut op.phase {
+            Phase::Resync { suspect, .. } => {
+                // A probe half written leaves a partial line in the modem.
+                let suspect = if untouched { *suspect } else { Suspect::Anything };
+                self.end_lost(Error::Aborted, suspect);
+            }
+            Phase::Command { sent: false, .. } if untouched => self.end(Err(Error::Aborted)),
+            Phase::Command { sent: false, .. } => {
+                // Part of the line is in the modem. Finishing it would execute it (an
+                // `AT#FTPPUT` would empty the remote file): abandon it instead. The line is
+                // lost: the next operation's resynchronisation makes the rest garbage (V.250
+                // ignores what precedes `AT`; the first probe draws `ERROR`, the next `OK`).
+                self.end_lost(Error::Aborted, Suspect::Anything);
+            }
+            Phase::Upload { source, .. } => {
+                *source = Source::Ended;
+                self.terminate(now, true);
+            }
+            Phase::Command { .. }
+            | Phase::Download { .. }
+            | Phase::Verdict { .. }
+            | Phase::Quiet { .. } => {}
+        }
+        true
+    }
+
+    /// `n` bytes of the last [`Action::Transmit`] were written (0 for none).
+    pub fn transmitted(&mut self, now: Instant, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let done = match &mut self.out {
+            Out::None => return,
+            Out::Command { command, at } => {
+                *at = (*at + n).min(command.len());
+                *at == command.len()
+            }
+            Out::Fixed { len, at, .. } => {
+                *at = (*at as usize + n).min(*len as usize) as u8;
+                at == len
+            }
+            Out::Upload => {
+                let end = (self.upload_at + n).min(self.upload_len);
+                let dle = self.config.specials.dle();
+                for &b in &self.upload[self.upload_at..end] {
+                    self.pair_open = !self.pair_open && b == dle;
+                }
+                self.upload_at = end;
+                end == self.upload_len
+            }
+        };
+        if done {
+            let out = core::mem::replace(&mut self.out, Out::None);
+            self.timers.stop(Timer::Write);
+            self.written(now, out);
+        } else {
+            self.timers.set(Timer::Write, now + self.config.write_timeout);
+        }
+    }
+
+    /// `n` bytes were read into the buffer of [`Action::Read`] or [`Action::Peek`].
+    pub fn received(&mut self, n: usize) {
+        self.input_len = (self.input_len + n).min(INPUT_BUFFER);
+    }
+
+    /// `n` bytes were put in the buffer of [`Action::Upload`]; 0 is the end of the file.
+    pub fn uploaded(&mut self, n: usize) {
+        let State::Busy(op) = &mut self.state else { return };
+        let Phase::Upload { source, .. } = &mut op.phase else { return };
+        if op.failure.is_some() {
+            return;
+        }
+        if n == 0 {
+            *source = Source::Ended;
+            return;
+        }
+        *source = Source::Open { peeked: false };
+        self.stage_at = 0;
+        self.stage_len = n.min(PAYLOAD_CHUNK);
+        op.bytes += self.stage_len as u64;
+        let bytes = op.bytes;
+        self.push(Pending::Progress(bytes));
+    }
+
+    /// What to do next. `now` is the time of the call, from the adapter's clock; a deadline
+    /// that passed fires here.
+    pub fn poll(&mut self, now: Instant) -> Action<'_> {
+        loop {
+            if let Some(timer) = self.timers.expire(now) {
+                self.fire(now, timer);
+                continue;
+            }
+            if self.out != Out::None {
+                return Action::Transmit(self.transmit());
+            }
+            if let Some(pending) = self.take_event() {
+                return self.event(pending);
+            }
+            match &self.state {
+                State::Idle => return Action::Idle,
+                State::Ended(_) => {
+                    let State::Ended(result) = core::mem::replace(&mut self.state, State::Idle)
+                    else {
+                        continue;
+                    };
+                    return Action::Done(result.map(|end| match end {
+                        End::Transferred(bytes) => Outcome::Transferred { bytes },
+                        End::LinkUp(address) => Outcome::LinkUp { address },
+                        End::Param(param, len) => Outcome::Param { param, value: &self.payload[..len] },
+                        End::Resynced => Outcome::Resynced,
+                    }));
+                }
+                State::Busy(_) => {}
+            }
+            if self.input_at < self.input_len && self.feed(now) > 0 {
+                continue;
+            }
+            match self.next(now) {
+                Next::Again => continue,
+                Next::Peek => return Action::Peek(self.free_input()),
+                Next::Upload => return Action::Upload(&mut self.stage[..]),
+                Next::Read => {
+                    let deadline =
+                        self.timers.next().unwrap_or(now + self.config.command_timeout);
+                    return Action::Read { buf: self.free_input(), deadline };
+                }
+            }
+        }
+    }
+
+    // ----- the operation's life ------------------------------------------------------------
+
+    fn idle(&self) -> Result<(), StartError> {
+        if self.is_busy() { Err(StartError::Busy) } else { Ok(()) }
+    }
+
+    fn start(&mut self, now: Instant, kind: Kind, script: Script) {
+        self.timers = Timers::default();
+        self.out = Out::None;
+        self.reset_upload();
+        let phase = match self.sync {
+            Sync::Lost(suspect) if self.config.resync || kind == Kind::Resync => {
+                self.resync_phase(now, suspect)
+            }
+            _ => Phase::Command {
+                command: Command::NONE,
+                sent: false,
+                stale: false,
+                value: None,
+                overlong: false,
+            },
+        };
+        self.state =
+            State::Busy(Op { kind, script, next: 0, phase, failure: None, bytes: 0, address: None });
+        if let State::Busy(op) = &self.state
+            && matches!(op.phase, Phase::Command { .. })
+        {
+            self.next_command(now);
+        }
+    }
+
+    /// The first step of a resynchronisation: drain (a lenient decoder first, unless the
+    /// line was known to be in a download's data: then only that decoder matters).
+    fn resync_phase(&mut self, now: Instant, suspect: Suspect) -> Phase {
+        self.start_quiet(now);
+        Phase::Resync {
+            suspect,
+            step: Recovery::Drain { decoder: Some(self.lenient()), bytes: 0 },
+            probes: 0,
+            upload_ended: !matches!(suspect, Suspect::Anything | Suspect::Upload { .. }),
+        }
+    }
+
+    fn lenient(&self) -> Unescaper {
+        Unescaper::with(self.config.specials, Mode::Lenient)
+    }
+
+    fn start_quiet(&mut self, now: Instant) {
+        self.timers.set(Timer::Quiet, now + self.config.quiet_time);
+        self.timers.set(Timer::QuietCap, now + self.config.quiet_cap);
+    }
+
+    /// Any input during a quiet wait restarts it, though never past its cap.
+    fn stay_quiet(&mut self, now: Instant) {
+        if self.timers.get(Timer::Quiet).is_some() {
+            let again = now + self.config.quiet_time;
+            let cap = self.timers.get(Timer::QuietCap).unwrap_or(again);
+            self.timers.set(Timer::Quiet, again.min(cap));
+        }
+    }
+
+    /// Queues the script's next command, or ends the operation when there is none.
+    fn next_command(&mut self, now: Instant) {
+        let State::Busy(op) = &mut self.state else { return };
+        self.timers.stop_phase();
+        if op.failure.is_some() {
+            let failure = op.failure;
+            self.end(Err(failure.unwrap_or(Error::Aborted)));
+            return;
+        }
+        let Some(command) = op.script.command(op.next) else {
+            let end = match op.kind {
+                Kind::Resync => Ok(End::Resynced),
+                // Every other script ends on a command whose answer ends the operation.
+                _ => Err(Error::Protocol(ProtocolError::UnexpectedResult)),
+            };
+            self.end(end);
+            return;
+        };
+        op.next += 1;
+        op.phase = Phase::Command { command, sent: false, stale: false, value: None, overlong: false };
+        let _ = now;
+    }
+
+    /// Ends the operation; the line is in command mode unless `lost` is set.
+    fn end(&mut self, result: Result<End, Error>) {
+        self.end_with(result, None);
+    }
+
+    fn end_lost(&mut self, error: Error, suspect: Suspect) {
+        self.end_with(Err(error), Some(suspect));
+    }
+
+    fn end_with(&mut self, result: Result<End, Error>, lost: Option<Suspect>) {
+        let failure = match &self.state {
+            State::Busy(op) => op.failure,
+            _ => None,
+        };
+        // The first failure decided is the one reported.
+        let result = match (failure, result) {
+            (Some(failure), _) => Err(failure),
+            (None, result) => result,
+        };
+        self.sync = match lost {
+            Some(suspect) => Sync::Lost(suspect),
+            None => Sync::InCommandMode,
+        };
+        self.timers = Timers::default();
+        self.out = Out::None;
+        self.reset_upload();
+        self.state = State::Ended(result);
+    }
+
+    fn fail(&mut self, error: Error) {
+        if let State::Busy(op) = &mut self.state {
+            op.failure.get_or_insert(error);
+        }
+    }
+
+    fn reset_upload(&mut self) {
+        self.upload_at = 0;
+        self.upload_len = 0;
+        self.pair_open = false;
+        self.stage_at = 0;
+        self.stage_len = 0;
+    }
+
+    // ----- output ---------------------------------------------------------------------------
+
+    /// No byte of the transmit in flight was written.
+    fn out_untouched(&self) -> bool {
+        match self.out {
+            Out::None => true,
+            Out::Command { at, .. } => at == 0,
+            Out::Fixed { at, .. } => at == 0,
+            Out::Upload => false,
+        }
+    }
+
+    fn transmit(&self) -> Transmit<'_> {
+        let deadline = self.timers.get(Timer::Write).unwrap_or(Instant::ZERO);
+        let empty = Transmit { bytes: &[], secret: None, command: true, deadline };
+        match (&self.out, &self.state) {
+            (Out::Command { command, at }, State::Busy(op)) => {
+                let bytes = op.script.bytes(*command);
+                let secret = op
+                    .script
+                    .secret_in(*command)
+                    .filter(|&(_, end)| end > *at)
+                    .map(|(start, end)| (start.saturating_sub(*at), end - at));
+                Transmit { bytes: bytes.get(*at..).unwrap_or_default(), secret, ..empty }
+            }
+            (Out::Fixed { buf, len, at }, _) => {
+                Transmit { bytes: &buf[usize::from(*at)..usize::from(*len)], ..empty }
+            }
+            (Out::Upload, _) => Transmit {
+                bytes: &self.upload[self.upload_at..self.upload_len],
+                command: false,
+                ..empty
+            },
+            _ => empty,
+        }
+    }
+
+    /// Hands out `out`, with the write timer running.
+    fn send(&mut self, now: Instant, out: Out) {
+        self.out = out;
+        self.timers.set(Timer::Write, now + self.config.write_timeout);
+    }
+
+    fn send_fixed(&mut self, now: Instant, bytes: &[u8]) {
+        let mut buf = [0; 3];
+        let len = bytes.len().min(3);
+        buf[..len].copy_from_slice(&bytes[..len]);
+        self.send(now, Out::Fixed { buf, len: len as u8, at: 0 });
+    }
+
+    /// The transmit `out` was written whole.
+    fn written(&mut self, now: Instant, out: Out) {
+        let stale = self.framer.is_mid_line();
+        let config = self.config;
+        let State::Busy(op) = &mut self.state else { return };
+        match (&mut op.phase, out) {
+            (Phase::Command { command, sent, stale: s, .. }, Out::Command { .. }) => {
+                *sent = true;
+                *s = stale;
+                self.timers.set(command.step.timer(), now + config.timeout(command.step.timer()));
+            }
+            (Phase::Resync { step, .. }, Out::Fixed { .. }) => match step {
+                Recovery::EndUpload => {
+                    *step = Recovery::Drain { decoder: None, bytes: 0 };
+                    self.start_quiet(now);
+                }
+                Recovery::Probe { sent, .. } => {
+                    *sent = true;
+                    self.timers.set(Timer::Command, now + config.command_timeout);
+                }
+                Recovery::Drain { .. } => {}
+            },
+            (Phase::Verdict { terminated, .. }, Out::Upload) if self.upload_len > 0 => {
+                // The whole upload, terminator included, is written: the verdict's clock
+                // starts now, not when the terminator was queued.
+                if !*terminated && self.upload_at == self.upload_len {
+                    *terminated = true;
+                    self.timers.set(Timer::Result, now + config.result_timeout);
+                }
+                self.upload_at = 0;
+                self.upload_len = 0;
+            }
+            (Phase::Upload { .. }, Out::Upload) => {
+                self.upload_at = 0;
+                self.upload_len = 0;
+            }
+            (Phase::Quiet { .. }, Out::Fixed { .. }) => self.start_quiet(now),
+            _ => {}
+        }
+    }
+
+    // ----- notices --------------------------------------------------------------------------
+
+    fn push(&mut self, pending: Pending) {
+        // Input is taken only when no notice waits, and no step queues more than
+        // `MAX_EVENTS`, so there is always room; were there not, dropping the newest notice
+        // is the bounded choice.
+        if let Some(slot) = self.events.get_mut(self.event_count) {
+            *slot = Some(pending);
+            self.event_count += 1;
+        }
+    }
+
+    fn take_event(&mut self) -> Option<Pending> {
+        let pending = self.events[0]?;
+        self.events.rotate_left(1);
+        self.events[MAX_EVENTS - 1] = None;
+        self.event_count -= 1;
+        Some(pending)
+    }
+
+    fn event(&self, pending: Pending) -> Action<'_> {
+        Action::Event(match pending {
+            Pending::Payload(len) => return Action::Payload(&self.payload[..len]),
+            Pending::DataBegin => Event::DataBegin,
+            Pending::ReadyForData => Event::ReadyForData,
+            Pending::Progress(bytes) => Event::Progress(bytes),
+            Pending::Unsolicited => Event::Unsolicited(self.framer.line()),
+            Pending::LineTooLong => Event::LineTooLong,
+            Pending::Resync(step) => Event::Resync(step),
+        })
+    }
+
+    // ----- input ----------------------------------------------------------------------------
+
+    /// The room behind the input not yet taken (moved to the front).
+    fn free_input(&mut self) -> &mut [u8] {
+        self.input.copy_within(self.input_at..self.input_len, 0);
+        self.input_len -= self.input_at;
+        self.input_at = 0;
+        &mut self.input[self.input_len..]
+    }
+
+    /// Hands the input not yet taken to the phase; returns how much it took.
+    fn feed(&mut self, now: Instant) -> usize {
+        /// Which handler takes the input.
+        enum How {
+            Download,
+            Drain,
+            Scan(EtxScan),
+            Lines,
+        }
+        let State::Busy(op) = &self.state else { return 0 };
+        let how = match &op.phase {
+            Phase::Download { .. } => How::Download,
+            Phase::Resync { step: Recovery::Drain { decoder: Some(_), .. }, .. } => How::Drain,
+            Phase::Upload { scan, .. } | Phase::Verdict { scan: Some(scan), etx: false, .. } => {
+                How::Scan(*scan)
+            }
+            _ => How::Lines,
+        };
+        let (at, len) = (self.input_at, self.input_len);
+        let used = match how {
+            How::Download => self.download(now),
+            How::Drain => self.drain(),
+            // Only the bytes before the modem's own terminator are lines; the terminator
+            // itself switches the phase.
+            How::Scan(mut scan) => match scan.find(&self.input[at..len], self.config.specials) {
+                Some(0) => {
+                    self.modem_etx(now);
+                    1
+                }
+                Some(n) => {
+                    let used = self.lines(now, at + n);
+                    self.advance_scan(at, used);
+                    used
+                }
+                None => {
+                    let used = self.lines(now, len);
+                    self.advance_scan(at, used);
+                    used
+                }
+            },
+            How::Lines => self.lines(now, len),
+        };
+        self.input_at += used;
+        if used > 0 {
+            self.stay_quiet(now);
+        }
+        used
+    }
+
+    /// Moves the terminator scan of an upload phase over `input[at..at + used]`.
+    fn advance_scan(&mut self, at: usize, used: usize) {
+        let specials = self.config.specials;
+        let State::Busy(op) = &mut self.state else { return };
+        if let Phase::Upload { scan, .. } | Phase::Verdict { scan: Some(scan), .. } = &mut op.phase
+        {
+            let _ = scan.find(&self.input[at..at + used], specials);
+        }
+    }
+
+    /// The modem's own lone terminator, in an upload phase: it ended the upload (ours, or
+    /// early). Nothing more of the file is sent.
+    fn modem_etx(&mut self, now: Instant) {
+        self.framer.clear();
+        let result_timeout = self.config.result_timeout;
+        let State::Busy(op) = &mut self.state else { return };
+        match &mut op.phase {
+            Phase::Upload { .. } => {
+                // The modem is back in command mode before our terminator: drop what is not
+                // yet written, wait for its verdict, then for quiet (what went out after its
+                // ETX reaches it as command lines).
+                op.phase = Phase::Verdict {
+                    upload: true,
+                    scan: None,
+                    terminated: true,
+                    etx: true,
+                    cut: true,
+                    candidate: None,
+                };
+                if self.out == Out::Upload {
+                    self.out = Out::None;
+                    self.timers.stop(Timer::Write);
+                }
+                self.reset_upload();
+                self.timers.stop_phase();
+                self.timers.set(Timer::Result, now + result_timeout);
+            }
+            Phase::Verdict { scan, etx, candidate, .. } => {
+                *scan = None;
+                *etx = true;
+                *candidate = None;
+                self.timers.stop(Timer::Quiet);
+                self.timers.stop(Timer::QuietCap);
+            }
+            _ => {}
+        }
+    }
+
+    /// Frames one line out of `input[input_at..end]` and hands it to the phase.
+    fn lines(&mut self, now: Instant, end: usize) -> usize {
+        let (used, frame) = self.framer.push(&self.input[self.input_at..end]);
+        match frame {
+            None => {}
+            Some(Frame::TooLong) => {
+                let report = match &mut self.state {
+                    State::Busy(Op { phase: Phase::Command { overlong, sent, .. }, .. }) => {
+                        if *sent {
+                            *overlong = true;
+                        }
+                        true
+                    }
+                    State::Busy(Op { phase: Phase::Resync { .. } | Phase::Quiet { .. }, .. }) => {
+                        false
+                    }
+                    _ => true,
+                };
+                if report {
+                    self.push(Pending::LineTooLong);
+                }
+            }
+            Some(Frame::Line { cr }) => self.line(now, cr),
+        }
+        used
+    }
+
+    /// One framed line, in `self.framer.line()`, for the phase in flight.
+    fn line(&mut self, now: Instant, cr: bool) {
+        /// Who takes the line.
+        enum To {
+            Resync,
+            Early,
+            Stale,
+            Answer,
+            Verdict,
+            Upload,
+        }
+        let State::Busy(op) = &mut self.state else { return };
+        let (reading, to) = match &op.phase {
+            Phase::Resync { .. } => (None, To::Resync),
+            Phase::Command { sent: false, .. } => (None, To::Early),
+            Phase::Command { stale: true, .. } => (None, To::Stale),
+            Phase::Command { command, .. } => match command.step {
+                Step::Read(p) => (Some(p), To::Answer),
+                _ => (None, To::Answer),
+            },
+            Phase::Verdict { .. } => (None, To::Verdict),
+            Phase::Upload { .. } => (None, To::Upload),
+            // Answers to upload bytes the modem took for commands are dropped; download
+            // data is never framed.
+            Phase::Quiet { .. } | Phase::Download { .. } => return,
+        };
+        let reply = match classify(self.framer.line(), reading) {
+            Reply::Echo => return,
+            Reply::Value(v) => {
+                // Kept in the payload buffer (a parameter read has no payload) until `Done`.
+                let len = v.len().min(self.payload.len());
+                self.payload[..len].copy_from_slice(&v[..len]);
+                if let Phase::Command { value, .. } = &mut op.phase {
+                    *value = Some(len);
+                }
+                return;
+            }
+            other => other.detach(),
+        };
+        match to {
+            To::Resync => self.resync_line(now, reply),
+            To::Early => match reply {
+                // The command is not written yet: whatever this line is, it does not answer
+                // it. A data phase, though, means the modem left command mode by itself:
+                // bring it back before the command.
+                Reply::DataBegin { .. } | Reply::WaitingForData => {
+                    let suspect = match reply {
+                        Reply::DataBegin { .. } => Suspect::Download,
+                        _ => Suspect::Upload { dangling: false },
+                    };
+                    let phase = self.resync_phase(now, suspect);
+                    if let State::Busy(op) = &mut self.state {
+                        op.next = op.next.saturating_sub(1);
+                        op.phase = phase;
+                    }
+                }
+                _ => self.push(Pending::Unsolicited),
+            },
+            To::Stale => {
+                if let State::Busy(Op { phase: Phase::Command { stale, .. }, .. }) = &mut self.state
+                {
+                    *stale = false;
+                }
+                self.push(Pending::Unsolicited);
+            }
+            To::Answer => self.answer(now, reply, cr),
+            To::Verdict => self.verdict(now, reply, cr),
+            To::Upload => match reply {
+                Reply::Ok | Reply::Failure(_) => {
+                    // The modem ended the upload before the host did (without the ETX that
+                    // would say so first): the file is not what the caller meant to send.
+                    let error = match reply {
+                        Reply::Failure(e) => Error::Modem(e),
+                        _ => Error::Protocol(ProtocolError::UnexpectedResult),
+                    };
+                    self.upload_cut(now, error);
+                }
+                _ => self.push(Pending::Unsolicited),
+            },
+        }
+    }
+
+    /// The answer to a command that was written.
+    fn answer(&mut self, now: Instant, reply: Reply<'static>, cr: bool) {
+        let State::Busy(op) = &mut self.state else { return };
+        let Phase::Command { command, value, overlong, .. } = &op.phase else { return };
+        let (step, value, overlong, address) = (command.step, *value, *overlong, op.address);
+        match (reply, step) {
+            (Reply::Ok, Step::Set) => self.next_command(now),
+            (Reply::Ok, Step::Read(param)) => {
+                let end = match (value, overlong) {
+                    (Some(len), _) => Ok(End::Param(param, len)),
+                    (None, true) => Err(Error::LineTooLong),
+                    (None, false) => Err(Error::Protocol(ProtocolError::MissingValue)),
+                };
+                self.end(end);
+            }
+            (Reply::Address(a), Step::Connect) => op.address = Some(a),
+            (Reply::Ok | Reply::LinkUp, Step::Connect) => self.end(Ok(End::LinkUp(address))),
+            // The link is up already (PROTOCOL.md section 3).
+            (Reply::Failure(ModemError::Cme(35840)), Step::Connect) => {
+                self.end(Ok(End::LinkUp(None)));
+            }
+            (Reply::Failure(e), _) => self.end(Err(Error::Modem(e))),
+            (Reply::Ok, Step::Get | Step::Put) => {
+                // A final result that cannot answer this command: out of step, but in
+                // command mode.
+                self.end(Err(Error::Protocol(ProtocolError::UnexpectedResult)));
+            }
+            (Reply::DataBegin { numeric }, _) => {
+                if step != Step::Get {
+                    self.fail(Error::Protocol(ProtocolError::UnexpectedResult));
+                }
+                self.enter_download(now, cr && !numeric);
+            }
+            (Reply::WaitingForData, _) => {
+                if step != Step::Put {
+                    self.fail(Error::Protocol(ProtocolError::UnexpectedResult));
+                }
+                self.enter_upload(now);
+            }
+            _ => self.push(Pending::Unsolicited),
+        }
+    }
+
+    /// The one way into download data mode: a fresh decoder, in the configured mode unless
+    /// the data is only drained (then lenient: nothing of it is judged).
+    fn enter_download(&mut self, now: Instant, skip_lf: bool) {
+        let (specials, strictness, data_timeout) =
+            (self.config.specials, self.config.escape_mode, self.config.data_timeout);
+        let State::Busy(op) = &mut self.state else { return };
+        let wanted = op.failure.is_none();
+        let mode = if wanted { strictness } else { Mode::Lenient };
+        op.phase = Phase::Download { decoder: Unescaper::with(specials, mode), skip_lf };
+        self.framer.forget_cr();
+        self.timers.stop_phase();
+        self.timers.set(Timer::Data, now + data_timeout);
+        if wanted {
+            self.push(Pending::DataBegin);
+        }
+    }
+
+    /// The one way into upload data mode. An upload nobody asked for (or aborted before the
+    /// modem was ready) is ended at once with a lone terminator: not one byte of ours lands
+    /// in that file.
+    fn enter_upload(&mut self, now: Instant) {
+        let specials = self.config.specials;
+        let State::Busy(op) = &mut self.state else { return };
+        let wanted = op.failure.is_none();
+        op.phase = Phase::Upload {
+            escaper: Escaper::with(specials),
+            source: if wanted { Source::Open { peeked: false } } else { Source::Ended },
+            scan: EtxScan::default(),
+        };
+        self.timers.stop_phase();
+        self.reset_upload();
+        if wanted {
+            self.push(Pending::ReadyForData);
+        } else {
+            self.terminate(now, true);
+        }
+    }
+
+    /// Queues the upload's end and waits for the verdict (its clock starts when the end is
+    /// written). `cut` (an abort): upload bytes not yet written are dropped, all but the
+    /// second half of a pair whose DLE went out, so that the server keeps a prefix of the file
+    /// and never a byte we did not mean.
+    fn terminate(&mut self, now: Instant, cut: bool) {
+        let etx = self.config.specials.etx();
+        let State::Busy(op) = &mut self.state else { return };
+        let Phase::Upload { escaper, scan, .. } = &mut op.phase else { return };
+        let scan = *scan;
+        if cut && self.upload_at < self.upload_len {
+            // The pair's second half, when its DLE went out, is the next byte in the buffer.
+            self.upload_len = self.upload_at + usize::from(self.pair_open);
+            self.upload[self.upload_len] = etx;
+            self.upload_len += 1;
+        } else {
+            if self.upload_at == self.upload_len {
+                self.upload_at = 0;
+                self.upload_len = 0;
+            }
+            // The escaper completes a pair it split over a full buffer, then ends; the
+            // buffer keeps room for both.
+            let p = escaper.finish(&mut self.upload[self.upload_len..]);
+            self.upload_len += p.written;
+        }
+        op.phase = Phase::Verdict {
+            upload: true,
+            scan: Some(scan),
+            terminated: false,
+            etx: false,
+            cut: false,
+            candidate: None,
+        };
+        self.timers.stop_phase();
+        self.stage_at = self.stage_len;
+        self.send(now, Out::Upload);
+    }
+
+    /// The modem failed the upload while the host was still sending (a failure line without
+    /// its ETX first), or after it: send no more, and wait for the line to be quiet, since
+    /// what was sent may reach the modem as command lines and draw answers.
+    fn upload_cut(&mut self, now: Instant, error: Error) {
+        self.fail(error);
+        if self.out == Out::Upload {
+            self.out = Out::None;
+            self.timers.stop(Timer::Write);
+        }
+        self.reset_upload();
+        let State::Busy(op) = &mut self.state else { return };
+        op.phase = Phase::Quiet { cleared: false };
+        self.timers.stop_phase();
+        self.start_quiet(now);
+    }
+
+    /// A line while the verdict is awaited.
+    fn verdict(&mut self, now: Instant, reply: Reply<'static>, cr: bool) {
+        let State::Busy(op) = &mut self.state else { return };
+        let Phase::Verdict { upload, etx, cut, candidate, .. } = &mut op.phase else { return };
+        let (upload, etx, cut) = (*upload, *etx, *cut);
+        match reply {
+            Reply::Ok | Reply::Failure(_) if upload && !etx => {
+                // Maybe a line of our own payload, echoed: believed only if the modem's ETX
+                // does not follow within the quiet time.
+                *candidate = Some(reply);
+                self.start_quiet(now);
+            }
+            Reply::Ok | Reply::Failure(_) => self.decide(now, reply, upload, cut),
+            Reply::DataBegin { numeric } => {
+                // A data phase nobody asked for: drained to its end as data.
+                self.fail(Error::Protocol(ProtocolError::UnexpectedResult));
+                self.enter_download(now, cr && !numeric);
+            }
+            Reply::WaitingForData => {
+                self.fail(Error::Protocol(ProtocolError::UnexpectedResult));
+                self.enter_upload(now);
+            }
+            _ => self.push(Pending::Unsolicited),
+        }
+    }
+
+    /// The verdict of a transfer. A failed upload waits for quiet before it ends: bytes it
+    /// sent may still reach the modem as command lines.
+    fn decide(&mut self, now: Instant, reply: Reply<'static>, upload: bool, cut: bool) {
+        let State::Busy(op) = &mut self.state else { return };
+        let bytes = op.bytes;
+        let failed = op.failure.is_some();
+        match reply {
+            Reply::Ok if !cut => self.end(Ok(End::Transferred(bytes))),
+            Reply::Failure(e) if !upload => self.end(Err(Error::Modem(e))),
+            // Aborted, and the modem confirmed the end: nothing more is in flight.
+            Reply::Ok if failed => self.end(Ok(End::Transferred(bytes))),
+            _ => {
+                let error = match reply {
+                    Reply::Failure(e) => Error::Modem(e),
+                    _ => Error::Protocol(ProtocolError::UnexpectedResult),
+                };
+                self.upload_cut(now, error);
+            }
+        }
+    }
+
+    /// Download data: decoded into the payload buffer.
+    fn download(&mut self, now: Instant) -> usize {
+        let (specials, data_timeout, result_timeout) =
+            (self.config.specials, self.config.data_timeout, self.config.result_timeout);
+        let State::Busy(op) = &mut self.state else { return 0 };
+        let Phase::Download { decoder, skip_lf } = &mut op.phase else { return 0 };
+        let input = &self.input[self.input_at..self.input_len];
+        self.timers.set(Timer::Data, now + data_timeout);
+        if core::mem::take(skip_lf) && input.first() == Some(&b'\n') {
+            return 1;
+        }
+        let (p, invalid) = match decoder.unescape(input, &mut self.payload) {
+            Ok(p) => (p, None),
+            // What came before the bad pair is delivered all the same.
+            Err(e) => (e.progress, Some(e)),
+        };
+        if invalid.is_some() {
+            // Read the rest of the data through to its end without judging it.
+            *decoder = Unescaper::with(specials, Mode::Lenient);
+        }
+        let deliver = op.failure.is_none() && p.written > 0;
+        if deliver {
+            op.bytes += p.written as u64;
+        }
+        let bytes = op.bytes;
+        if p.end {
+            op.phase = Phase::Verdict {
+                upload: false,
+                scan: None,
+                terminated: true,
+                etx: true,
+                cut: false,
+                candidate: None,
+            };
+            self.timers.stop_phase();
+            self.timers.set(Timer::Result, now + result_timeout);
+        }
+        if deliver {
+            self.push(Pending::Payload(p.written));
+            self.push(Pending::Progress(bytes));
+        }
+        if let Some(e) = invalid {
+            let error = ProtocolError::InvalidEscape { offset: e.offset, byte: e.byte };
+            self.fail(Error::Protocol(error));
+        }
+        p.consumed
+    }
+
+    /// Resynchronisation, draining with the lenient decoder: a download may still stream.
+    fn drain(&mut self) -> usize {
+        let State::Busy(op) = &mut self.state else { return 0 };
+        let Phase::Resync { step: Recovery::Drain { decoder, bytes }, .. } = &mut op.phase else {
+            return 0;
+        };
+        let Some(d) = decoder.as_mut() else { return 0 };
+        let input = &self.input[self.input_at..self.input_len];
+        let p = d.unescape(input, &mut self.payload).unwrap_or_else(|e| e.progress);
+        *bytes += p.consumed as u64;
+        if p.end {
+            // The data phase ended: what follows are lines (its result, then quiet).
+            *decoder = None;
+            self.framer.clear();
+        }
+        p.consumed
+    }
+
+    /// A line during a resynchronisation.
+    fn resync_line(&mut self, now: Instant, reply: Reply<'static>) {
+        let probes_max = self.config.resync_probes;
+        let len = self.framer.line().len() as u64;
+        let State::Busy(op) = &mut self.state else { return };
+        let Phase::Resync { step, probes, .. } = &mut op.phase else { return };
+        let probes = *probes;
+        match step {
+            Recovery::Drain { bytes, .. } => *bytes += len,
+            Recovery::Probe { sent: true, ok } => match reply {
+                Reply::Ok if !*ok => {
+                    // Command mode, if the line now stays quiet: a second answer would mean
+                    // this `OK` belonged to something else.
+                    *ok = true;
+                    self.timers.stop(Timer::Command);
+                    self.start_quiet(now);
+                }
+                // An answer to a half line left in the modem, a late result, or a second
+                // `OK`: probe again.
+                Reply::Ok | Reply::Failure(_) => self.probe_again(now, probes, probes_max),
+                _ => {
+                    if *ok {
+                        self.probe_again(now, probes, probes_max);
+                    }
+                }
+            },
+            Recovery::Probe { sent: false, .. } | Recovery::EndUpload => {}
+        }
+    }
+
+    fn probe_again(&mut self, now: Instant, probes: u8, max: u8) {
+        if probes >= max {
+            self.end_lost(Error::Unsynchronised, Suspect::Anything);
+        } else {
+            self.probe(now);
+        }
+    }
+
+    /// Sends the next `AT` probe.
+    fn probe(&mut self, now: Instant) {
+        let State::Busy(op) = &mut self.state else { return };
+        let Phase::Resync { step, probes, .. } = &mut op.phase else { return };
+        *probes += 1;
+        let count = *probes;
+        *step = Recovery::Probe { sent: false, ok: false };
+        self.timers.stop_phase();
+        self.send_fixed(now, b"AT\r");
+        self.push(Pending::Resync(Resync::Probed { count }));
+    }
+
+    /// A deadline passed.
+    fn fire(&mut self, now: Instant, timer: Timer) {
+        /// What the phase does about it.
+        enum Then {
+            Lost(Error, Suspect),
+            Resync,
+            Candidate,
+            Quiet(bool),
+            Nothing,
+        }
+        let State::Busy(op) = &self.state else { return };
+        let quiet = matches!(timer, Timer::Quiet | Timer::QuietCap);
+        let then = match &op.phase {
+            // The port took nothing for the write timeout: whatever it holds, the modem's
+            // state is unknown.
+            Phase::Upload { .. } | Phase::Verdict { terminated: false, .. }
+                if timer == Timer::Write =>
+            {
+                Then::Lost(Error::Timeout(timer), Suspect::Upload { dangling: self.pair_open })
+            }
+            _ if timer == Timer::Write => Then::Lost(Error::Timeout(timer), Suspect::Anything),
+            Phase::Resync { .. } => Then::Resync,
+            Phase::Command { .. } => Then::Lost(Error::Timeout(timer), Suspect::Anything),
+            Phase::Download { .. } => Then::Lost(Error::Timeout(Timer::Data), Suspect::Download),
+            Phase::Upload { .. } => Then::Nothing,
+            Phase::Verdict { candidate: Some(_), .. } if quiet => Then::Candidate,
+            Phase::Verdict { .. } if quiet => Then::Nothing,
+            Phase::Verdict { .. } => Then::Lost(Error::Timeout(Timer::Result), Suspect::Anything),
+            Phase::Quiet { cleared } if quiet => Then::Quiet(*cleared),
+            Phase::Quiet { .. } => Then::Nothing,
+        };
+        match then {
+            Then::Lost(error, suspect) => self.end_lost(error, suspect),
+            Then::Resync => self.resync_timer(now, timer),
+            Then::Candidate => {
+                // No ETX from the modem after a final result: a modem that does not echo the
+                // terminator. Believe it.
+                let reply = match &mut self.state {
+                    State::Busy(Op { phase: Phase::Verdict { candidate, .. }, .. }) => {
+                        candidate.take()
+                    }
+                    _ => None,
+                };
+                self.timers.stop(Timer::Quiet);
+                self.timers.stop(Timer::QuietCap);
+                if let Some(reply) = reply {
+                    self.decide(now, reply, true, false);
+                }
+            }
+            Then::Quiet(true) => {
+                let failure = match &self.state {
+                    State::Busy(op) => op.failure,
+                    _ => None,
+                };
+                self.end(Err(failure.unwrap_or(Error::Aborted)));
+            }
+            Then::Quiet(false) => {
+                // End whatever partial line the stray bytes left in the modem.
+                if let State::Busy(Op { phase: Phase::Quiet { cleared }, .. }) = &mut self.state {
+                    *cleared = true;
+                }
+                self.timers.stop_phase();
+                self.send_fixed(now, b"\r");
+            }
+            Then::Nothing => {}
+        }
+    }
+
+    /// A deadline of a resynchronisation.
+    fn resync_timer(&mut self, now: Instant, timer: Timer) {
+        let (probes_max, etx) = (self.config.resync_probes, self.config.specials.etx());
+        let State::Busy(op) = &mut self.state else { return };
+        let Phase::Resync { suspect, step, probes, upload_ended } = &mut op.phase else { return };
+        let (suspect, probes, ended) = (*suspect, *probes, *upload_ended);
+        let quiet = matches!(timer, Timer::Quiet | Timer::QuietCap);
+        match step {
+            Recovery::Drain { decoder, .. }
+                if decoder.is_some() && timer == Timer::QuietCap && suspect == Suspect::Download =>
+            {
+                // A download still streaming ends by itself: only its silence counts.
+                let data_timeout = self.config.data_timeout;
+                self.timers.set(Timer::QuietCap, now + data_timeout);
+            }
+            Recovery::Drain { bytes, .. } if quiet => {
+                let drained = *bytes;
+                self.timers.stop_phase();
+                self.push(Pending::Resync(Resync::Drained { bytes: drained }));
+                if ended {
+                    self.probe(now);
+                    return;
+                }
+                // A modem waiting for upload data gets its terminator: after a dangling DLE
+                // (or when that cannot be known) a second one, since the first then completes
+                // the pair. In command mode both are ignored.
+                if let State::Busy(op) = &mut self.state {
+                    op.phase =
+                        Phase::Resync { suspect, step: Recovery::EndUpload, probes, upload_ended: true };
+                }
+                if matches!(suspect, Suspect::Upload { dangling: false }) {
+                    self.send_fixed(now, &[etx]);
+                } else {
+                    self.send_fixed(now, &[etx, etx]);
+                }
+                self.push(Pending::Resync(Resync::EndedUpload));
+            }
+            Recovery::Probe { ok: true, .. } if quiet => {
+                self.timers.stop_phase();
+                self.sync = Sync::InCommandMode;
+                self.push(Pending::Resync(Resync::InCommandMode));
+                self.next_command(now);
+            }
+            Recovery::Probe { .. } if timer == Timer::Command => {
+                self.probe_again(now, probes, probes_max);
+            }
+            _ => {}
+        }
+    }
+
+    // ----- what the engine does when input does not drive it ---------------------------------
+
+    fn next(&mut self, now: Instant) -> Next {
+        let State::Busy(op) = &mut self.state else { return Next::Read };
+        match &mut op.phase {
+            Phase::Command { command, sent: false, .. } => {
+                if self.input_at < self.input_len {
+                    // Input that arrived before the command is written is not its answer:
+                    // all of it is taken first (`feed` stopped short only at a line end that
+                    // may be followed by the LF of a CR LF).
+                    return Next::Read;
+                }
+                let command = *command;
+                self.send(now, Out::Command { command, at: 0 });
+                Next::Again
+            }
+            Phase::Upload { escaper, source, .. } => {
+                if self.stage_at < self.stage_len {
+                    // Room is kept for the end: an abort can always terminate at once.
+                    let room = UPLOAD_BUFFER - TERMINATOR_ROOM;
+                    if self.upload_at == self.upload_len {
+                        self.upload_at = 0;
+                        self.upload_len = 0;
+                    }
+                    let p = escaper.escape(
+                        &self.stage[self.stage_at..self.stage_len],
+                        &mut self.upload[self.upload_len.min(room)..room],
+                    );
+                    self.stage_at += p.consumed;
+                    self.upload_len += p.written;
+                    if self.upload_len > self.upload_at {
+                        self.send(now, Out::Upload);
+                    }
+                    return Next::Again;
+                }
+                match source {
+                    Source::Open { peeked: false } => {
+                        *source = Source::Open { peeked: true };
+                        Next::Peek
+                    }
+                    Source::Open { peeked: true } => Next::Upload,
+                    Source::Ended => {
+                        self.terminate(now, false);
+                        Next::Again
+                    }
+                }
+            }
+            _ => Next::Read,
+        }
+    }
+}
+
+/// What `poll` does when neither output, notices nor input drive it.
+enum Next {
+    Again,
+    Peek,
+    Upload,
+    Read,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_terminator_scan_skips_pairs_across_calls() {
+        let mut scan = EtxScan::default();
+        assert_eq!(scan.find(b"ab\x10", Specials::DEFAULT), None);
+        assert_eq!(scan.find(b"\x03cd\x10\x10\x03", Specials::DEFAULT), Some(5));
+        let mut scan = EtxScan::default();
+        assert_eq!(scan.find(b"\x03", Specials::DEFAULT), Some(0));
+    }
+
+    #[test]
+    fn a_config_that_cannot_work_is_refused() {
+        let c = Config { max_line_len: 0, ..Config::default() };
+        assert!(matches!(Engine::new(c), Err(ConfigError::LineLength { got: 0, .. })));
+        let c = Config { data_timeout: Duration::ZERO, ..Config::default() };
+        assert_eq!(Engine::new(c).err(), Some(ConfigError::ZeroTimeout(Timer::Data)));
+        let c = Config { resync_probes: 0, ..Config::default() };
+        assert_eq!(Engine::new(c).err(), Some(ConfigError::NoProbes));
+        let limits = Limits { path: 0, ..Limits::DEFAULT };
+        let c = Config { limits, ..Config::default() };
+        assert!(matches!(Engine::new(c), Err(ConfigError::Limit { got: 0, .. })));
+        assert!(Engine::new(Config::default()).is_ok());
+    }
+
+    #[test]
+    fn dle_constant_is_the_default_escape() {
+        assert_eq!(Specials::DEFAULT.dle(), crate::DLE);
+    }
+}
