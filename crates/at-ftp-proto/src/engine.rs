@@ -457,6 +457,9 @@ enum Phase {
         /// A line had begun before the command was written: the line it completes is not
         /// the answer.
         stale: bool,
+        /// The port was peeked empty since the command became next: what arrived before is
+        /// taken (as unsolicited) before the command is written.
+        clear: bool,
         /// A parameter read got its value (in the payload buffer).
         value: Option<usize>,
         /// A line was too long while a parameter read waited: it may have been the value.
@@ -799,6 +802,12 @@ impl Engine {
     /// `n` bytes were read into the buffer of [`Action::Read`] or [`Action::Peek`].
     pub fn received(&mut self, n: usize) {
         self.input_len = (self.input_len + n).min(INPUT_BUFFER);
+        if n == 0
+            && let State::Busy(Op { phase: Phase::Command { sent: false, clear, .. }, .. }) =
+                &mut self.state
+        {
+            *clear = true;
+        }
     }
 
     /// `n` bytes were put in the buffer of [`Action::Upload`]; 0 is the end of the file.
@@ -884,12 +893,21 @@ impl Engine {
                 command: Command::NONE,
                 sent: false,
                 stale: false,
+                clear: false,
                 value: None,
                 overlong: false,
             },
         };
         self.state =
-            State::Busy(Op { kind, script, next: 0, phase, failure: None, bytes: 0, address: None });
+            State::Busy(Op {
+            kind,
+            script,
+            next: 0,
+            phase,
+            failure: None,
+            bytes: 0,
+            address: None,
+        });
         if let State::Busy(op) = &self.state
             && matches!(op.phase, Phase::Command { .. })
         {
@@ -946,7 +964,14 @@ impl Engine {
             return;
         };
         op.next += 1;
-        op.phase = Phase::Command { command, sent: false, stale: false, value: None, overlong: false };
+        op.phase = Phase::Command {
+            command,
+            sent: false,
+            stale: false,
+            clear: false,
+            value: None,
+            overlong: false,
+        };
         let _ = now;
     }
 
@@ -1171,6 +1196,12 @@ impl Engine {
         self.input_at += used;
         if used > 0 {
             self.stay_quiet(now);
+            if let State::Busy(Op {
+                phase: Phase::Resync { step: Recovery::Drain { bytes, .. }, .. }, ..
+            }) = &mut self.state
+            {
+                *bytes += used as u64;
+            }
         }
         used
     }
@@ -1488,6 +1519,8 @@ impl Engine {
                 self.fail(Error::Protocol(ProtocolError::UnexpectedResult));
                 self.enter_upload(now);
             }
+            // Before the modem's ETX, a line may be our own payload, echoed: never reported.
+            _ if upload && !etx => {}
             _ => self.push(Pending::Unsolicited),
         }
     }
@@ -1497,10 +1530,15 @@ impl Engine {
     fn decide(&mut self, now: Instant, reply: Reply<'static>, upload: bool, cut: bool) {
         let State::Busy(op) = &mut self.state else { return };
         let bytes = op.bytes;
+        // Payload went out (or may have): after a failure it may still reach the modem as
+        // command lines. An upload ended empty (one nobody asked for) has nothing in flight.
+        let wrote = bytes > 0;
         let failed = op.failure.is_some();
         match reply {
             Reply::Ok if !cut => self.end(Ok(End::Transferred(bytes))),
-            Reply::Failure(e) if !upload => self.end(Err(Error::Modem(e))),
+            // Nothing of ours can be on its way: the modem is in command mode, and done.
+            Reply::Failure(e) if !upload || !wrote => self.end(Err(Error::Modem(e))),
+            Reply::Ok if !wrote => self.end(Err(Error::Protocol(ProtocolError::UnexpectedResult))),
             // Aborted, and the modem confirmed the end: nothing more is in flight.
             Reply::Ok if failed => self.end(Ok(End::Transferred(bytes))),
             _ => {
@@ -1564,13 +1602,12 @@ impl Engine {
     /// Resynchronisation, draining with the lenient decoder: a download may still stream.
     fn drain(&mut self) -> usize {
         let State::Busy(op) = &mut self.state else { return 0 };
-        let Phase::Resync { step: Recovery::Drain { decoder, bytes }, .. } = &mut op.phase else {
+        let Phase::Resync { step: Recovery::Drain { decoder, .. }, .. } = &mut op.phase else {
             return 0;
         };
         let Some(d) = decoder.as_mut() else { return 0 };
         let input = &self.input[self.input_at..self.input_len];
         let p = d.unescape(input, &mut self.payload).unwrap_or_else(|e| e.progress);
-        *bytes += p.consumed as u64;
         if p.end {
             // The data phase ended: what follows are lines (its result, then quiet).
             *decoder = None;
@@ -1582,12 +1619,11 @@ impl Engine {
     /// A line during a resynchronisation.
     fn resync_line(&mut self, now: Instant, reply: Reply<'static>) {
         let probes_max = self.config.resync_probes;
-        let len = self.framer.line().len() as u64;
         let State::Busy(op) = &mut self.state else { return };
         let Phase::Resync { step, probes, .. } = &mut op.phase else { return };
         let probes = *probes;
         match step {
-            Recovery::Drain { bytes, .. } => *bytes += len,
+            Recovery::Drain { .. } => {}
             Recovery::Probe { sent: true, ok } => match reply {
                 Reply::Ok if !*ok => {
                     // Command mode, if the line now stays quiet: a second answer would mean
@@ -1752,12 +1788,11 @@ impl Engine {
     fn next(&mut self, now: Instant) -> Next {
         let State::Busy(op) = &mut self.state else { return Next::Read };
         match &mut op.phase {
-            Phase::Command { command, sent: false, .. } => {
-                if self.input_at < self.input_len {
+            Phase::Command { command, sent: false, clear, .. } => {
+                if !*clear || self.input_at < self.input_len {
                     // Input that arrived before the command is written is not its answer:
-                    // all of it is taken first (`feed` stopped short only at a line end that
-                    // may be followed by the LF of a CR LF).
-                    return Next::Read;
+                    // the port is peeked until it has nothing, and all of it is taken first.
+                    return Next::Peek;
                 }
                 let command = *command;
                 self.send(now, Out::Command { command, at: 0 });
@@ -1765,6 +1800,12 @@ impl Engine {
             }
             Phase::Upload { escaper, source, .. } => {
                 if self.stage_at < self.stage_len {
+                    if *source == (Source::Open { peeked: false }) {
+                        // The port is heard between reading a piece of the file and sending
+                        // it: a modem that ended the upload gets no more of it.
+                        *source = Source::Open { peeked: true };
+                        return Next::Peek;
+                    }
                     // Room is kept for the end: an abort can always terminate at once.
                     let room = UPLOAD_BUFFER - TERMINATOR_ROOM;
                     if self.upload_at == self.upload_len {
@@ -1783,11 +1824,7 @@ impl Engine {
                     return Next::Again;
                 }
                 match source {
-                    Source::Open { peeked: false } => {
-                        *source = Source::Open { peeked: true };
-                        Next::Peek
-                    }
-                    Source::Open { peeked: true } => Next::Upload,
+                    Source::Open { .. } => Next::Upload,
                     Source::Ended => {
                         self.terminate(now, false);
                         Next::Again
