@@ -59,35 +59,47 @@
 //! # }
 //! ```
 //!
-//! # The session
+//! # The engine
 //!
-//! A [`Session`] drives whole operations: a download ([`Session::start_get`]), an upload
-//! ([`Session::start_put`]), bringing the GPRS link up, reading a parameter back. It is a
-//! deterministic state machine: an adapter moves bytes and time in and out of it, and every
-//! wait is a deadline it hands out, never a sleep.
+//! An [`Engine`] drives whole operations on one port: a download ([`Engine::start_get`]), an
+//! upload ([`Engine::start_put`]), bringing the GPRS link up, reading a parameter back, and
+//! the resynchronisation of a line whose state is unknown. It is one deterministic state
+//! machine with one run loop: the adapter asks [`Engine::poll`] what to do next and does
+//! exactly that, then reports what happened:
 //!
-//! - Input: [`Session::handle_input`] with whatever the port returned, and
-//!   [`Session::handle_timeout`] when the deadline passed. Time is an [`Instant`] the caller
-//!   makes from its own clock.
-//! - Output, drained in this order after every input: [`Session::poll_transmit`] (write all
-//!   of it to the port), [`Session::poll_event`] (until `None`), then
-//!   [`Session::poll_timeout`] (the deadline for the next read).
-//! - `handle_input` returns how much it consumed: it stops at the first event, so payload
-//!   never piles up inside the session. Drain the events, then give it the rest.
+//! | [`Action`] | the adapter | then reports |
+//! |---|---|---|
+//! | `Transmit(t)` | writes `t.bytes()` (as much as the port takes) | [`Engine::transmitted`] |
+//! | `Read { buf, deadline }` | reads the port into `buf`, waiting until `deadline` | [`Engine::received`] (0 if nothing came) |
+//! | `Peek(buf)` | reads what the port has now, without waiting | [`Engine::received`] |
+//! | `Upload(buf)` | fills `buf` from the file | [`Engine::uploaded`] (0 at its end) |
+//! | `Payload(data)` | writes the downloaded bytes to a temporary file | — |
+//! | `Event(e)` | logs it, shows progress | — |
+//! | `Done(result)` | returns it | — |
 //!
-//! The whole run loop, against a scripted modem that answers every command:
+//! Time is an [`Instant`] the caller makes from its own clock and passes to every call that
+//! depends on it; every deadline ([`Timer`]) fires inside `poll`, so the adapter holds none.
+//! Every output borrows the engine's own buffers (port input, the transmit in flight, decoded
+//! payload, upload data), once, until the next call: nothing is copied twice, the engine's
+//! size is fixed, and it needs no allocator.
+//!
+//! The whole run loop, against a scripted modem: the first operation of a new engine starts
+//! by resynchronising the line (the last process may have been killed mid-transfer), then
+//! sets the parameters and downloads.
 //!
 //! ```
-//! use at_ftp_proto::{Event, Instant, Request, Session};
+//! use at_ftp_proto::{Action, Engine, Event, Instant, Outcome, Request};
 //! # use at_ftp_proto::Escaper;
-//! # /// Answers `OK` to each command line, and sends a file after `AT#FTPGET`.
+//! # /// Answers `OK` to each command line (V.250: bytes before `AT` are ignored), and sends a
+//! # /// file after `AT#FTPGET`.
 //! # #[derive(Default)]
-//! # struct Modem { line: Vec<u8>, out: Vec<u8> }
-//! # impl Modem {
+//! # struct Port { line: Vec<u8>, out: Vec<u8> }
+//! # impl Port {
 //! #     fn write(&mut self, bytes: &[u8]) {
 //! #         for &b in bytes {
 //! #             if b != b'\r' { self.line.push(b); continue; }
-//! #             if self.line == b"AT#FTPGET" {
+//! #             let at = self.line.windows(2).position(|w| w == b"AT").unwrap_or(0);
+//! #             if &self.line[at..] == b"AT#FTPGET" {
 //! #                 self.out.extend_from_slice(b"\r\nOk_Info_DataBegin\r\n");
 //! #                 let mut enc = Escaper::new();
 //! #                 enc.escape_to_vec(b"hello\x03\x10world", &mut self.out);
@@ -97,49 +109,76 @@
 //! #             self.line.clear();
 //! #         }
 //! #     }
-//! #     /// What the port returns within `_deadline`; empty when it stays silent.
-//! #     fn read(&mut self, _deadline: Option<Instant>) -> Vec<u8> { core::mem::take(&mut self.out) }
+//! #     /// What arrives before `_deadline` (a real port waits for it).
+//! #     fn read(&mut self, buf: &mut [u8], _deadline: Instant) -> usize {
+//! #         let n = self.out.len().min(buf.len());
+//! #         buf[..n].copy_from_slice(&self.out[..n]);
+//! #         self.out.drain(..n);
+//! #         n
+//! #     }
 //! # }
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let mut modem = Modem::default(); // a serial port, in real life
+//! let mut port = Port::default(); // a serial port, in real life
 //! let mut now = Instant::ZERO; // from the adapter's clock, in real life
-//! let mut session = Session::default();
+//! let mut engine = Engine::default();
 //! let request = Request::new("ftp.example.com", "anonymous", "guest", "/pub", "hello.bin");
-//! session.start_get(now, &request)?;
+//! engine.start_get(now, &request)?;
 //!
-//! let mut file = Vec::new(); // write to a temporary file, in real life
-//! let mut input = Vec::new();
-//! loop {
-//!     while let Some(transmit) = session.poll_transmit() {
-//!         modem.write(transmit.bytes());
-//!     }
-//!     while let Some(event) = session.poll_event() {
-//!         match event {
-//!             Event::Payload(data) => file.extend_from_slice(data),
-//!             Event::Complete { bytes } => {
-//!                 assert_eq!(bytes, 12);
-//!                 assert_eq!(file, b"hello\x03\x10world");
-//!                 return Ok(());
+//! let mut file = Vec::new(); // a temporary file, renamed into place after `Done(Ok)`
+//! let bytes = loop {
+//!     match engine.poll(now) {
+//!         Action::Transmit(t) => {
+//!             let n = t.bytes().len();
+//!             port.write(t.bytes()); // all of it, here; a short write reports fewer
+//!             engine.transmitted(now, n);
+//!         }
+//!         Action::Read { buf, deadline } => {
+//!             let n = port.read(buf, deadline);
+//!             if n == 0 {
+//!                 now = deadline; // the port stayed silent until the deadline
 //!             }
-//!             Event::Failed { error, .. } => return Err(error.into()),
-//!             _ => {}
+//!             engine.received(n);
 //!         }
-//!     }
-//!     if input.is_empty() {
-//!         let deadline = session.poll_timeout();
-//!         input = modem.read(deadline);
-//!         if input.is_empty() {
-//!             // Silence until the deadline.
-//!             now = deadline.expect("an operation is in flight");
-//!             session.handle_timeout(now);
-//!             continue;
+//!         Action::Peek(buf) => {
+//!             let n = port.read(buf, now); // what is there, without waiting
+//!             engine.received(n);
 //!         }
+//!         Action::Upload(_) => engine.uploaded(0), // never asked in a download
+//!         Action::Payload(data) => file.extend_from_slice(data),
+//!         Action::Event(Event::Unsolicited(line)) => println!("URC {line:?}"),
+//!         Action::Event(_) => {}
+//!         Action::Done(Ok(Outcome::Transferred { bytes })) => break bytes,
+//!         Action::Done(outcome) => panic!("{outcome:?}"),
+//!         Action::Idle => unreachable!("Done comes first"),
 //!     }
-//!     let used = session.handle_input(now, &input);
-//!     input.drain(..used);
-//! }
+//! };
+//! assert_eq!((bytes, file.as_slice()), (12, &b"hello\x03\x10world"[..]));
+//! # Ok(())
 //! # }
 //! ```
+//!
+//! # What an operation does at its edges
+//!
+//! - **A line whose state is unknown** (a new engine, a port that failed, a deadline that
+//!   passed, an abort mid-command) is resynchronised before the next operation: input is
+//!   drained until the line is quiet (through a lenient decoder, in case a download still
+//!   streams), a modem that may wait for upload data is sent its terminator (twice: after a
+//!   dangling DLE the first one completes the pair), and `AT` must be answered `OK` with the
+//!   line quiet after it. V.250 lets a modem ignore whatever precedes `AT`, so the terminators
+//!   do no harm to a modem that was in command mode. [`Config::resync`] turns this off for a
+//!   line known clean.
+//! - **An answer is only an answer to what was written**: input already in the port when a
+//!   command is due is taken (as unsolicited) before the command is written.
+//! - **A data phase nobody asked for** is brought back to command mode before the failure is
+//!   reported: a download phase is drained as data (never read as lines), an upload phase is
+//!   ended with a lone terminator, not one byte of ours in that file.
+//! - **An upload** is heard between reading each piece of the file and sending it: a modem
+//!   that ends the upload (its own ETX, or a failure) gets no more of it. The verdict is the
+//!   first result after the modem's ETX, so that no echoed line of our payload is taken for
+//!   it; its deadline starts when the terminator is written.
+//! - **An abort** never sends a command of which no byte was written, completes the escape
+//!   pair in flight and ends an upload with its terminator, and drains a download (the modem
+//!   cannot be told to stop one).
 #![no_std]
 // `unsafe` is denied everywhere but in the codec's SIMD module (`codec/simd`), which allows it
 // for its intrinsics; without the `simd` feature it is forbidden outright.
