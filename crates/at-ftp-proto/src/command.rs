@@ -10,7 +10,7 @@ use core::fmt;
 
 use crate::error::{Field, ParamError, Problem, Timer};
 
-/// The string length limits of PROTOCOL.md section 2. They are [ours] (the manual is silent),
+/// The string length limits of PROTOCOL.md section 2. They are \[ours\] (the manual is silent),
 /// so they are configuration (`Config::limits`); the defaults are the contract's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Limits {

@@ -24,6 +24,19 @@
 //! | `Verdict` | the final result (after the modem's ETX, for an upload) | drained / ended, then failure | failure, line lost |
 //! | `Quiet` | silence, after a cut upload (stray bytes draw answers) | n/a | ends the operation |
 
+//!
+//! # Room for a second modem family
+//!
+//! The Quectel `+QFTP` client (`PROTOCOL-QUECTEL.md`) fits the same phases with a profile of
+//! three parts, none of which changes the run loop, the timer table or the resynchronisation:
+//! the *command scripts* ([`Script`]: each line carries the [`Step`] it waits for; Quectel
+//! adds a step whose `OK` only means "accepted" and whose outcome is a later
+//! `+QFTP<NAME>: <err>,<value>` line), the *result grammar* (the `answer` module's
+//! classification, which already separates a line's meaning from the phase that judges it),
+//! and the *data framing* (`Download`/`Upload` hold a decoder and an encoder; a Quectel data
+//! phase after `CONNECT` is raw and delimited by a byte count, and left with `+++` between
+//! guard times, which are two more timers).
+
 use core::fmt;
 use core::net::Ipv4Addr;
 use core::time::Duration;
@@ -49,7 +62,7 @@ const TERMINATOR_ROOM: usize = 2;
 const MAX_EVENTS: usize = 4;
 
 /// The engine's settings. Every default is PROTOCOL.md's, where the manual is silent our
-/// choice ([ours]); [`Config::check`] refuses a config that could not work.
+/// choice (\[ours\]); [`Config::check`] refuses a config that could not work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
     /// A parameter command (or a resynchronisation probe) until its final result. Default 5 s.
@@ -81,7 +94,7 @@ pub struct Config {
     pub escape_mode: Mode,
     /// The two special bytes of the stuffing. Default DLE 0x10, ETX 0x03.
     pub specials: Specials,
-    /// The string length limits of the parameters (PROTOCOL.md section 2, [ours]).
+    /// The string length limits of the parameters (PROTOCOL.md section 2, \[ours\]).
     pub limits: Limits,
     /// Resynchronise a line whose state is unknown before the next operation: at the first
     /// operation of a new engine (a new process; the last one may have been killed
@@ -1386,9 +1399,10 @@ impl Engine {
             }
             (Reply::Failure(e), _) => self.end(Err(Error::Modem(e))),
             (Reply::Ok, Step::Get | Step::Put) => {
-                // A final result that cannot answer this command: out of step, but in
-                // command mode.
-                self.end(Err(Error::Protocol(ProtocolError::UnexpectedResult)));
+                // A final result that cannot answer this command: the exchange is out of
+                // step, and the transfer command may still be running (its data phase may
+                // follow): the next operation resynchronises first.
+                self.end_lost(Error::Protocol(ProtocolError::UnexpectedResult), Suspect::Anything);
             }
             (Reply::DataBegin { numeric }, _) => {
                 if step != Step::Get {
@@ -1876,3 +1890,4 @@ mod tests {
         assert_eq!(Specials::DEFAULT.dle(), crate::DLE);
     }
 }
+
