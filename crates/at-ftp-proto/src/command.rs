@@ -95,6 +95,33 @@ impl<'a> Request<'a> {
     }
 }
 
+impl<'a> Request<'a> {
+    /// The same request, logging in as `user` with `password`.
+    pub const fn with_login(self, user: &'a str, password: &'a str) -> Self {
+        Request { user, password, ..self }
+    }
+
+    /// The same request, for `file` in the remote directory `dir`.
+    pub const fn with_dir(self, dir: &'a str) -> Self {
+        Request { dir, ..self }
+    }
+
+    /// The same request, to the control port `port`.
+    pub const fn with_port(self, port: u16) -> Self {
+        Request { port, ..self }
+    }
+
+    /// The same request, in transfer type `kind`.
+    pub const fn with_kind(self, kind: TransferType) -> Self {
+        Request { kind, ..self }
+    }
+
+    /// The same request, with the raw `AT#FTPMODE` value `mode`.
+    pub const fn with_mode(self, mode: u8) -> Self {
+        Request { mode: Some(mode), ..self }
+    }
+}
+
 impl Request<'_> {
     /// Checks every value as a start would, without starting: a command-line tool refuses a
     /// bad argument before it opens the port.

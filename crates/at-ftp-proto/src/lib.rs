@@ -199,6 +199,8 @@ mod error;
 mod line;
 pub mod response;
 mod time;
+#[cfg(feature = "alloc")]
+mod url;
 
 pub use codec::{
     DLE, ETX, Escaper, InvalidEscape, Kernel, Mode, Progress, SameSpecials, Specials, Unescaper,
@@ -213,6 +215,8 @@ pub use error::{
 };
 pub use line::{MAX_LINE, MIN_LINE};
 pub use time::Instant;
+#[cfg(feature = "alloc")]
+pub use url::{Url, UrlError};
 
 /// The README's examples run as doctests, so they cannot rot.
 #[cfg(doctest)]
