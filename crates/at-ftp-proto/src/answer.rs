@@ -101,7 +101,9 @@ mod tests {
 
     #[test]
     fn echoes_and_password_lines_are_never_replies() {
-        for line in [&b"AT#FTPGET"[..], b" at#ftpserv=\"x\"", b"\x7fAT#FTPPW=\"s\"", b"xx#FTPPW=\"s\""] {
+        for line in
+            [&b"AT#FTPGET"[..], b" at#ftpserv=\"x\"", b"\x7fAT#FTPPW=\"s\"", b"xx#FTPPW=\"s\""]
+        {
             assert_eq!(classify(line, None), Reply::Echo, "{line:?}");
         }
     }

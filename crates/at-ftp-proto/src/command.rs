@@ -546,15 +546,20 @@ mod tests {
         }
         let long = [b'a'; 121];
         let long = core::str::from_utf8(&long).unwrap();
-        let err = Script::transfer(&Request::new(long, "u", "p", "", "f"), false, &Limits::DEFAULT).unwrap_err();
+        let err = Script::transfer(&Request::new(long, "u", "p", "", "f"), false, &Limits::DEFAULT)
+            .unwrap_err();
         assert_eq!(
             err,
             ParamError { field: Field::Server, problem: Problem::TooLong { max: 120 } }
         );
         let mut req = Request::new("h", "u", "p", "", "f");
         req.port = 0;
-        assert_eq!(Script::transfer(&req, false, &Limits::DEFAULT).unwrap_err().problem, Problem::PortZero);
-        let err = Script::link(&LinkRequest { apn: "", user: "", password: "" }, &Limits::DEFAULT).unwrap_err();
+        assert_eq!(
+            Script::transfer(&req, false, &Limits::DEFAULT).unwrap_err().problem,
+            Problem::PortZero
+        );
+        let err = Script::link(&LinkRequest { apn: "", user: "", password: "" }, &Limits::DEFAULT)
+            .unwrap_err();
         assert_eq!(err, ParamError { field: Field::Apn, problem: Problem::Empty });
     }
 

@@ -43,7 +43,7 @@ use core::time::Duration;
 
 use crate::answer::{Reply, classify};
 use crate::codec::{Escaper, Mode, Specials, Unescaper};
-use crate::command::{Command, Dialect, LinkRequest, Limits, Param, Request, Script, Step};
+use crate::command::{Command, Dialect, Limits, LinkRequest, Param, Request, Script, Step};
 use crate::error::{ConfigError, Error, Field, ModemError, ProtocolError, StartError, Timer};
 use crate::line::{Frame, Framer, MAX_LINE, MIN_LINE};
 use crate::time::Instant;
@@ -549,11 +549,18 @@ enum State {
 enum Out {
     None,
     /// A script line; `at` bytes of it written.
-    Command { command: Command, at: usize },
+    Command {
+        command: Command,
+        at: usize,
+    },
     /// `upload[at..upload_len]`.
     Upload,
     /// A control sequence of ours (`AT\r`, CR, terminators): `fixed[at..len]`.
-    Fixed { buf: [u8; 3], len: u8, at: u8 },
+    Fixed {
+        buf: [u8; 3],
+        len: u8,
+        at: u8,
+    },
 }
 
 /// A notice waiting for `poll`; the borrowed ones point into the engine's buffers.
@@ -866,7 +873,9 @@ impl Engine {
                     return Action::Done(result.map(|end| match end {
                         End::Transferred(bytes) => Outcome::Transferred { bytes },
                         End::LinkUp(address) => Outcome::LinkUp { address },
-                        End::Param(param, len) => Outcome::Param { param, value: &self.payload[..len] },
+                        End::Param(param, len) => {
+                            Outcome::Param { param, value: &self.payload[..len] }
+                        }
                         End::Resynced => Outcome::Resynced,
                     }));
                 }
@@ -880,8 +889,7 @@ impl Engine {
                 Next::Peek => return Action::Peek(self.free_input()),
                 Next::Upload => return Action::Upload(&mut self.stage[..]),
                 Next::Read => {
-                    let deadline =
-                        self.timers.next().unwrap_or(now + self.config.command_timeout);
+                    let deadline = self.timers.next().unwrap_or(now + self.config.command_timeout);
                     return Action::Read { buf: self.free_input(), deadline };
                 }
             }
@@ -911,8 +919,7 @@ impl Engine {
                 overlong: false,
             },
         };
-        self.state =
-            State::Busy(Op {
+        self.state = State::Busy(Op {
             kind,
             script,
             next: 0,
@@ -1210,7 +1217,8 @@ impl Engine {
         if used > 0 {
             self.stay_quiet(now);
             if let State::Busy(Op {
-                phase: Phase::Resync { step: Recovery::Drain { bytes, .. }, .. }, ..
+                phase: Phase::Resync { step: Recovery::Drain { bytes, .. }, .. },
+                ..
             }) = &mut self.state
             {
                 *bytes += used as u64;
@@ -1280,9 +1288,9 @@ impl Engine {
                         }
                         true
                     }
-                    State::Busy(Op { phase: Phase::Resync { .. } | Phase::Quiet { .. }, .. }) => {
-                        false
-                    }
+                    State::Busy(Op {
+                        phase: Phase::Resync { .. } | Phase::Quiet { .. }, ..
+                    }) => false,
                     _ => true,
                 };
                 if report {
@@ -1756,7 +1764,9 @@ impl Engine {
         let quiet = matches!(timer, Timer::Quiet | Timer::QuietCap);
         match step {
             Recovery::Drain { decoder, .. }
-                if decoder.is_some() && timer == Timer::QuietCap && suspect == Suspect::Download =>
+                if decoder.is_some()
+                    && timer == Timer::QuietCap
+                    && suspect == Suspect::Download =>
             {
                 // A download still streaming ends by itself: only its silence counts.
                 let data_timeout = self.config.data_timeout;
@@ -1774,8 +1784,12 @@ impl Engine {
                 // (or when that cannot be known) a second one, since the first then completes
                 // the pair. In command mode both are ignored.
                 if let State::Busy(op) = &mut self.state {
-                    op.phase =
-                        Phase::Resync { suspect, step: Recovery::EndUpload, probes, upload_ended: true };
+                    op.phase = Phase::Resync {
+                        suspect,
+                        step: Recovery::EndUpload,
+                        probes,
+                        upload_ended: true,
+                    };
                 }
                 if matches!(suspect, Suspect::Upload { dangling: false }) {
                     self.send_fixed(now, &[etx]);
@@ -1890,4 +1904,3 @@ mod tests {
         assert_eq!(Specials::DEFAULT.dle(), crate::DLE);
     }
 }
-

@@ -68,7 +68,9 @@ impl fmt::Display for UrlError {
             UrlError::Ipv6 => "the modem takes an IPv4 address or a host name, not IPv6",
             UrlError::BadPort => "the URL's port is not a number in 1..=65535 (port 0 is refused)",
             UrlError::NoFile => "the URL names no file (its path ends with /)",
-            UrlError::QueryOrFragment => "the URL has a query or a fragment, which FTP has no use for",
+            UrlError::QueryOrFragment => {
+                "the URL has a query or a fragment, which FTP has no use for"
+            }
             UrlError::NotUtf8 => "a part of the URL is not UTF-8 once percent-decoded",
         })
     }
@@ -207,10 +209,9 @@ fn decode(part: &str) -> Result<String, UrlError> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = |b: u8| (b as char).to_digit(16);
-            let (Some(hi), Some(lo)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            ) else {
+            let (Some(hi), Some(lo)) =
+                (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex))
+            else {
                 return Err(UrlError::Invalid);
             };
             out.push((hi * 16 + lo) as u8);

@@ -63,7 +63,11 @@ fn a_second_data_phase_is_drained_as_data_never_read_as_lines() {
     let out = run_all_splits(get_session, &items);
     assert_eq!(
         out.events,
-        [Seen::DataBegin, Seen::Failed(unexpected(), 3), Seen::ParamRead(Param::Port, b"21".to_vec())]
+        [
+            Seen::DataBegin,
+            Seen::Failed(unexpected(), 3),
+            Seen::ParamRead(Param::Port, b"21".to_vec())
+        ]
     );
     assert_eq!(out.payload, b"abc", "the second phase is never delivered");
 }
@@ -80,7 +84,9 @@ fn a_line_after_a_final_result_is_not_the_next_commands_answer() {
     ];
     items.extend(V1.transfer_setup(false));
     items.push(Item::Host(b"AT#FTPGET\r".to_vec()));
-    items.push(Item::Modem([&b"\r\nOk_Info_DataBegin\r\n"[..], &stuffed(b"xyz"), b"\r\nOK\r\n"].concat()));
+    items.push(Item::Modem(
+        [&b"\r\nOk_Info_DataBegin\r\n"[..], &stuffed(b"xyz"), b"\r\nOK\r\n"].concat(),
+    ));
     let out = run_all_splits(engine, &items);
     assert_eq!(
         out.events,
@@ -189,14 +195,22 @@ fn configs_that_cannot_work_are_refused_and_limits_are_configurable() {
         }
         assert_eq!(Engine::new(c).err(), Some(ConfigError::ZeroTimeout(timer)));
     }
-    let short = Config { limits: Limits { path: 8, ..Limits::DEFAULT }, resync: false, ..Config::default() };
+    let short = Config {
+        limits: Limits { path: 8, ..Limits::DEFAULT },
+        resync: false,
+        ..Config::default()
+    };
     let mut e = Engine::new(short).unwrap();
     let req = Request::new("h", "u", "p", "/", "nine.byte");
     assert_eq!(
         e.start_get(Instant::ZERO, &req),
-        Err(StartError::Param(ParamError { field: Field::File, problem: Problem::TooLong { max: 8 } }))
+        Err(StartError::Param(ParamError {
+            field: Field::File,
+            problem: Problem::TooLong { max: 8 }
+        }))
     );
-    let beyond = Config { limits: Limits { server: 10_000, ..Limits::DEFAULT }, ..Config::default() };
+    let beyond =
+        Config { limits: Limits { server: 10_000, ..Limits::DEFAULT }, ..Config::default() };
     assert!(matches!(Engine::new(beyond), Err(ConfigError::Limit { field: Field::Server, .. })));
 }
 
@@ -206,7 +220,11 @@ fn busy_and_no_answer_fail_the_command_at_once() {
     for (style, answer, error) in [
         (V1, &b"\r\nBUSY\r\n"[..], ModemError::Busy),
         (V1, b"\r\nNO ANSWER\r\n", ModemError::NoAnswer),
-        (Style { echo: true, numeric: true }, b"AT#FTPSERV=\"ftp.example.com\"\r7\r", ModemError::Busy),
+        (
+            Style { echo: true, numeric: true },
+            b"AT#FTPSERV=\"ftp.example.com\"\r7\r",
+            ModemError::Busy,
+        ),
     ] {
         let items = [
             Item::Host(b"AT#FTPSERV=\"ftp.example.com\"\r".to_vec()),
@@ -337,7 +355,9 @@ fn a_new_engine_resynchronises_before_its_first_command() {
     ];
     items.extend(V1.transfer_setup(false));
     items.push(Item::Host(b"AT#FTPGET\r".to_vec()));
-    items.push(Item::Modem([&b"\r\nOk_Info_DataBegin\r\n"[..], &stuffed(b"f"), b"\r\nOK\r\n"].concat()));
+    items.push(Item::Modem(
+        [&b"\r\nOk_Info_DataBegin\r\n"[..], &stuffed(b"f"), b"\r\nOK\r\n"].concat(),
+    ));
     let out = run_all_splits(make, &items);
     let mut expected = vec![
         Seen::Resync(Resync::Drained { bytes: 0 }),
