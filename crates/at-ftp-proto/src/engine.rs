@@ -1645,7 +1645,17 @@ impl Engine {
         let Phase::Resync { step, probes, .. } = &mut op.phase else { return };
         let probes = *probes;
         match step {
-            Recovery::Drain { .. } => {}
+            Recovery::Drain { decoder, .. } => {
+                if let Reply::DataBegin { .. } = reply {
+                    // A download starts (the last process's `AT#FTPGET` was answered late):
+                    // its data is drained as data, to its terminator, however long it takes.
+                    *decoder = Some(Unescaper::with(self.config.specials, Mode::Lenient));
+                    if let Phase::Resync { suspect, upload_ended, .. } = &mut op.phase {
+                        *suspect = Suspect::Download;
+                        *upload_ended = true;
+                    }
+                }
+            }
             Recovery::Probe { sent: true, ok } => match reply {
                 Reply::Ok if !*ok => {
                     // Command mode, if the line now stays quiet: a second answer would mean

@@ -407,3 +407,39 @@ fn a_resynchronisation_probes_again_and_gives_up() {
     assert_eq!(out.events.last(), Some(&Seen::Failed(Error::Unsynchronised, 0)));
     assert!(out.unchecked_host.is_empty(), "no command after a failed resynchronisation");
 }
+
+/// A download that a killed process started begins while the new engine drains: its data is
+/// drained as data to its terminator (however its lines read), and no terminator of ours is
+/// sent (the modem is not waiting for upload data).
+#[test]
+fn a_download_starting_during_the_drain_is_drained_as_data() {
+    let make = || {
+        let mut e = Engine::new(Config::default()).unwrap();
+        e.read_param(Instant::ZERO, Param::Port, at_ftp_proto::Dialect::Query).unwrap();
+        e
+    };
+    let file = tricky_payload(5_000);
+    let download = [&b"\r\nOk_Info_DataBegin\r\n"[..], &stuffed(&file), b"\r\nOK\r\n"].concat();
+    let mut items = vec![
+        // The end of something earlier: a lone ETX and a result, then the download.
+        Item::Modem(b"\x03\r\nOK\r\n".to_vec()),
+        Item::Wait(300),
+        Item::Modem(download.clone()),
+        Item::Wait(500),
+        Item::Host(b"AT\r".to_vec()),
+        Item::Modem(b"\r\nOK\r\n".to_vec()),
+        Item::Wait(500),
+    ];
+    items.extend(read_port().into_iter().skip(1));
+    let out = run_all_splits(make, &items);
+    assert_eq!(
+        out.events,
+        [
+            Seen::Resync(Resync::Drained { bytes: 7 + download.len() as u64 }),
+            Seen::Resync(Resync::Probed { count: 1 }),
+            Seen::Resync(Resync::InCommandMode),
+            Seen::ParamRead(Param::Port, b"21".to_vec()),
+        ]
+    );
+    assert!(out.payload.is_empty());
+}
