@@ -822,11 +822,19 @@ impl Engine {
     /// `n` bytes were read into the buffer of [`Action::Read`] or [`Action::Peek`].
     pub fn received(&mut self, n: usize) {
         self.input_len = (self.input_len + n).min(INPUT_BUFFER);
-        if n == 0
-            && let State::Busy(Op { phase: Phase::Command { sent: false, clear, .. }, .. }) =
-                &mut self.state
-        {
-            *clear = true;
+        match &mut self.state {
+            State::Busy(Op { phase: Phase::Command { sent: false, clear, .. }, .. }) if n == 0 => {
+                *clear = true;
+            }
+            // A peek between reading a piece of the upload and sending it is repeated until
+            // the port has nothing: a cut split over several reads is heard whole.
+            State::Busy(Op {
+                phase: Phase::Upload { source: source @ Source::Open { peeked: true }, .. },
+                ..
+            }) if n > 0 && self.stage_at < self.stage_len => {
+                *source = Source::Open { peeked: false };
+            }
+            _ => {}
         }
     }
 

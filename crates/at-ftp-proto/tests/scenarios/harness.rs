@@ -208,7 +208,7 @@ fn pump(engine: &mut Engine, w: &mut World<'_>) {
                 engine.received(n);
             }
             Action::Read { buf, deadline } => {
-                assert!(deadline > now || deadline == now, "a deadline in the past: {deadline:?}");
+                assert!(deadline >= now, "a deadline in the past: {deadline:?}");
                 let n = take(w, buf);
                 if n == 0 {
                     return;
@@ -362,4 +362,35 @@ pub fn tricky_payload(len: usize) -> Vec<u8> {
 
 pub fn concat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
+}
+
+/// An action in a few words (`Debug` of an action shows whole buffers).
+pub fn describe(action: &Action<'_>) -> String {
+    match action {
+        Action::Transmit(t) => format!("Transmit({t})"),
+        Action::Payload(p) => format!("Payload({} bytes)", p.len()),
+        Action::Event(e) => format!("Event({e:?})"),
+        Action::Upload(_) => "Upload".to_string(),
+        Action::Peek(_) => "Peek".to_string(),
+        Action::Read { deadline, .. } => format!("Read(until {deadline:?})"),
+        Action::Done(result) => format!("Done({result:?})"),
+        Action::Idle => "Idle".to_string(),
+    }
+}
+
+/// Polls `engine` at `now` on a port that has nothing to read, until it hands out a transmit;
+/// writes all of it and returns the bytes. Panics on anything but an empty peek on the way.
+pub fn write_next(engine: &mut Engine, now: Instant) -> Vec<u8> {
+    for _ in 0..100 {
+        match engine.poll(now) {
+            Action::Peek(_) => engine.received(0),
+            Action::Transmit(t) => {
+                let bytes = t.bytes().to_vec();
+                engine.transmitted(now, bytes.len());
+                return bytes;
+            }
+            other => panic!("a transmit, not {}", describe(&other)),
+        }
+    }
+    panic!("no transmit");
 }

@@ -2,7 +2,7 @@
 
 use std::net::Ipv4Addr;
 
-use at_ftp_proto::{Error, Instant, LinkRequest, ModemError, Engine};
+use at_ftp_proto::{Engine, Error, Instant, LinkRequest, ModemError};
 
 use crate::harness::*;
 

@@ -1,6 +1,6 @@
 //! Over-long lines: reported once, discarded to their end, never unbounded memory.
 
-use at_ftp_proto::{Config, Dialect, Error, Instant, Param, Engine};
+use at_ftp_proto::{Config, Dialect, Engine, Error, Instant, MIN_LINE, Param};
 
 use crate::harness::*;
 
@@ -22,22 +22,36 @@ fn an_over_long_urc_is_reported_and_the_transfer_goes_on() {
 
 #[test]
 fn a_line_at_the_limit_is_kept() {
+    // The smallest limit a config may have (`Engine::new` refuses a smaller one).
     let make = || {
-        let mut s = Engine::new(Config { max_line_len: 16, ..Config::default() });
+        let config = Config { max_line_len: MIN_LINE, ..clean() };
+        let mut s = Engine::new(config).expect("the smallest valid limit");
         s.read_param(Instant::ZERO, Param::Server, Dialect::Query).expect("valid request");
         s
     };
-    // `#FTPSERV: "abc"` is 15 bytes, `#FTPSERV: "abcd"` 16, `#FTPSERV: "abcde"` 17.
+    assert_eq!(MIN_LINE, 24, "the values below are sized for a 24-byte limit");
+    // `#FTPSERV: "abcdefghijk"` is 23 bytes, `#FTPSERV: "abcdefghijkl"` 24,
+    // `#FTPSERV: "abcdefghijklm"` 25.
     let ok = [
         Item::Host(b"AT#FTPSERV?\r".to_vec()),
-        Item::Modem(b"\r\n#FTPSERV: \"abcd\"\r\n\r\nOK\r\n".to_vec()),
+        Item::Modem(b"\r\n#FTPSERV: \"abcdefghijkl\"\r\n\r\nOK\r\n".to_vec()),
     ];
     let out = run_all_splits(make, &ok);
-    assert_eq!(out.events, [Seen::ParamRead(Param::Server, b"abcd".to_vec())]);
+    assert_eq!(out.events, [Seen::ParamRead(Param::Server, b"abcdefghijkl".to_vec())]);
     let long = [
         Item::Host(b"AT#FTPSERV?\r".to_vec()),
-        Item::Modem(b"\r\n#FTPSERV: \"abcde\"\r\n\r\nOK\r\n".to_vec()),
+        Item::Modem(b"\r\n#FTPSERV: \"abcdefghijklm\"\r\n\r\nOK\r\n".to_vec()),
     ];
     let out = run_all_splits(make, &long);
     assert_eq!(out.events, [Seen::LineTooLong, Seen::Failed(Error::LineTooLong, 0)]);
+}
+
+#[test]
+fn a_limit_below_the_minimum_is_refused() {
+    // The old test used a 16-byte limit; such a config is now refused outright.
+    let config = Config { max_line_len: MIN_LINE - 1, ..clean() };
+    assert!(matches!(
+        Engine::new(config),
+        Err(at_ftp_proto::ConfigError::LineLength { got: 23, min: MIN_LINE, .. })
+    ));
 }

@@ -3,18 +3,19 @@
 
 mod harness;
 
-// mod abort;
+mod abort;
 mod cme_before_data;
 mod download;
 mod interrupted;
-// mod invalid_escape;
-// mod link;
-// mod long_lines;
+mod invalid_escape;
+mod link;
+mod long_lines;
 mod noise;
-// mod out_of_step;
-// mod params;
-// mod refused;
-// mod secrets;
-// mod timeouts;
-// mod upload;
-// mod urcs;
+mod out_of_step;
+mod params;
+mod refused;
+mod repro;
+mod secrets;
+mod timeouts;
+mod upload;
+mod urcs;

@@ -2,147 +2,191 @@
 //! nothing, data nobody asked for. Nothing of a file may reach a modem in command mode, and no
 //! echo may surface as an event.
 
-use at_ftp_proto::{Error, Event, Instant, ProtocolError, Request, Engine};
+use at_ftp_proto::{Error, ModemError, ProtocolError};
 
 use crate::harness::*;
 
-fn t(ms: u64) -> Instant {
-    Instant::from_millis(ms)
+const V1: Style = Style { echo: false, numeric: false };
+const V0: Style = Style { echo: false, numeric: true };
+
+fn unexpected() -> Error {
+    Error::Protocol(ProtocolError::UnexpectedResult)
 }
 
-fn req() -> Request<'static> {
-    Request::new("h", "u", "hunter2", "", "f")
+fn cme(n: u32) -> Error {
+    Error::Modem(ModemError::Cme(n))
 }
 
-/// Answers OK to every command until `stop` (a command prefix) is transmitted.
-fn until(s: &mut Engine, now: Instant, stop: &[u8]) {
-    loop {
-        let tx = s.poll_transmit().expect("a command").bytes().to_vec();
-        if tx.starts_with(stop) {
-            return;
-        }
-        feed(s, now, b"\r\nOK\r\n");
-    }
-}
-
-/// Feeds `input` until it is used up or the session waits for its next command to be
-/// written (the caller polls it); returns the events as text, byte slices shown as text (so
-/// that a password in them would be visible to a `contains` check).
-fn feed(s: &mut Engine, now: Instant, mut input: &[u8]) -> Vec<String> {
-    let mut events = Vec::new();
-    while !input.is_empty() {
-        let used = s.handle_input(now, input);
-        input = &input[used..];
-        let before = events.len();
-        while let Some(e) = s.poll_event() {
-            events.push(match e {
-                Event::Unsolicited(l) => format!("Unsolicited({})", String::from_utf8_lossy(l)),
-                Event::Payload(p) => format!("Payload({})", String::from_utf8_lossy(p)),
-                e => format!("{e:?}"),
-            });
-        }
-        if used == 0 && events.len() == before {
-            break;
-        }
-    }
+/// The events as text, byte strings shown as text (so that a password in them would be
+/// visible to a `contains` check; `Debug` of bytes shows numbers).
+fn text(events: &[Seen]) -> String {
     events
+        .iter()
+        .map(|e| match e {
+            Seen::Unsolicited(line) => format!("Unsolicited({})\n", String::from_utf8_lossy(line)),
+            e => format!("{e:?}\n"),
+        })
+        .collect()
+}
+
+/// The modem ends an upload with its ETX and a failure before the caller's first piece of
+/// the file is sent: that piece is never sent (the engine hears the port between reading a
+/// piece and sending it). Then the engine waits for the line to be quiet (stray bytes may
+/// still reach the modem as commands), ends a partial line with a bare CR, waits again, and
+/// only then reports the failure, once.
+fn cut_before_the_first_piece(style: Style) -> Vec<Item> {
+    let mut items = style.transfer_setup(true);
+    items.push(Item::Host(b"AT#FTPPUT\r".to_vec()));
+    items.push(Item::Modem(style.answer(b"AT#FTPPUT\r", "Ok_Info_WaitingForData", "1028")));
+    items.push(Item::Modem(b"\x03\r\n#CME ERROR: 37966\r\n".to_vec()));
+    items.push(Item::Write(b"AT+CFUN=0\r".to_vec()));
+    items.push(Item::Finish);
+    // Never the file's bytes, nor its terminator.
+    items.push(Item::Host(Vec::new()));
+    items.push(Item::Wait(499));
+    items.push(Item::Host(Vec::new()));
+    items.push(Item::Wait(1));
+    items.push(Item::Host(b"\r".to_vec()));
+    items.push(Item::Wait(100));
+    items.push(Item::Modem(b"\r\nERROR\r\n".to_vec()));
+    // 1000 ms: the stray ERROR (at 600) restarted the quiet wait.
+    items.push(Item::Wait(400));
+    items
 }
 
 #[test]
 fn queued_upload_bytes_never_follow_the_final_result() {
-    let mut s = engine();
-    s.start_put(t(0), &req()).expect("valid request");
-    until(&mut s, t(0), b"AT#FTPPUT\r");
-    assert_eq!(feed(&mut s, t(0), b"\r\nOk_Info_WaitingForData\r\n"), ["ReadyForData"]);
-    // The caller writes and finishes, then handles input it already has before draining.
-    s.write_payload(b"AT+CFUN=0\r").expect("ready");
-    s.finish_payload(t(0)).expect("ready");
-    let events = feed(&mut s, t(0), b"\x03\r\n#CME ERROR: 37966\r\n");
-    assert_eq!(events.len(), 1, "{events:?}");
-    // Never the queued file bytes: the session waits for the line to be quiet (stray bytes
-    // may still reach the modem as commands), ends a partial line with a bare CR, waits
-    // again, and only then is idle.
-    assert_eq!(s.poll_transmit().map(|t| t.bytes().to_vec()), None);
-    assert!(s.is_busy());
-    s.handle_timeout(t(500));
-    assert_eq!(s.poll_transmit().map(|t| t.bytes().to_vec()), Some(b"\r".to_vec()));
-    assert_eq!(feed(&mut s, t(600), b"\r\nERROR\r\n"), Vec::<String>::new());
-    s.handle_timeout(t(1000));
-    assert!(s.is_busy(), "the stray ERROR restarted the quiet wait");
-    s.handle_timeout(t(1100));
-    assert!(!s.is_busy());
-    assert_eq!(s.poll_transmit().map(|t| t.bytes().to_vec()), None);
-    assert!(s.poll_event().is_none(), "the failure was reported once");
+    // Numeric results (`1028\r` has no LF after it), so that under every split the port
+    // holds the modem's ETX, and only it, when the engine peeks before the first piece.
+    let mut items = cut_before_the_first_piece(V0);
+    let out = run_all_splits(put_session, &items);
+    assert_eq!(out.events, [Seen::ReadyForData], "not before the line is quiet again");
+    items.push(Item::Wait(100));
+    let out = run_all_splits(put_session, &items);
+    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(cme(37966), 10)]);
+    assert!(out.unchecked_host.is_empty(), "{:?}", out.unchecked_host);
+
+    // Verbose results, all of the modem's bytes in one read each (a split between the CR
+    // and the LF of `Ok_Info_WaitingForData` would leave only the LF for that peek).
+    let mut items = cut_before_the_first_piece(V1);
+    items.push(Item::Wait(100));
+    let out = run(&mut put_session(), &items, usize::MAX);
+    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(cme(37966), 10)]);
+    assert!(out.unchecked_host.is_empty(), "{:?}", out.unchecked_host);
 }
 
 #[test]
 fn a_quiet_wait_ends_however_busy_the_line_stays() {
-    let mut s = engine();
-    s.start_put(t(0), &req()).expect("valid request");
-    until(&mut s, t(0), b"AT#FTPPUT\r");
-    feed(&mut s, t(0), b"\r\nOk_Info_WaitingForData\r\n");
-    feed(&mut s, t(0), b"\x03\r\n#CME ERROR: 37966\r\n");
-    // A URC every 400 ms for an hour: the wait is capped by the result timeout (30 s).
+    let mut items = V1.transfer_setup(true);
+    items.push(Item::Host(b"AT#FTPPUT\r".to_vec()));
+    items.push(Item::Modem(b"\r\nOk_Info_WaitingForData\r\n".to_vec()));
+    items.push(Item::Write(b"abc".to_vec()));
+    items.push(Item::Finish);
+    items.push(Item::Host(b"abc\x03".to_vec()));
+    items.push(Item::Modem(b"\x03\r\n#CME ERROR: 37966\r\n".to_vec()));
+    // A URC every 400 ms: the line is never quiet for 500 ms, yet the wait ends, capped.
     let mut now = 0;
-    while s.is_busy() && now < 3_600_000 {
+    while now + 400 <= 61_000 {
         now += 400;
-        feed(&mut s, t(now), b"\r\nRING\r\n");
-        s.handle_timeout(t(now));
-        while s.poll_transmit().is_some() {}
+        items.push(Item::Wait(400));
+        items.push(Item::Modem(b"\r\nRING\r\n".to_vec()));
     }
-    assert!(!s.is_busy());
-    assert!(now <= 61_000, "{now} ms");
+    let out = run_all_splits(put_session, &items);
+    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(cme(37966), 3)], "by {now} ms");
+    assert_eq!(out.unchecked_host, b"\r", "one CR to end a partial line, nothing else");
 }
 
 #[test]
 fn queued_upload_bytes_never_follow_an_abort_either() {
-    let mut s = engine();
-    s.start_put(t(0), &req()).expect("valid request");
-    until(&mut s, t(0), b"AT#FTPPUT\r");
-    feed(&mut s, t(0), b"\r\nOk_Info_WaitingForData\r\n");
-    s.write_payload(b"AT+CFUN=0\r").expect("ready");
-    s.abort(t(0));
-    let events = feed(&mut s, t(0), b"\r\n#CME ERROR: 37966\r\n");
-    assert_eq!(events, ["Failed { error: Aborted, bytes: 10 }"]);
-    assert_eq!(s.poll_transmit().map(|t| t.bytes().to_vec()), None);
+    let mut items = V1.transfer_setup(true);
+    items.push(Item::Host(b"AT#FTPPUT\r".to_vec()));
+    items.push(Item::Modem(b"\r\nOk_Info_WaitingForData\r\n".to_vec()));
+    // The piece is handed out, but the port takes none of it before the abort.
+    items.push(Item::Stall);
+    items.push(Item::Write(b"AT+CFUN=0\r".to_vec()));
+    items.push(Item::Abort);
+    items.push(Item::Modem(b"\r\n#CME ERROR: 37966\r\n".to_vec()));
+    items.push(Item::Unstall);
+    // Only the terminator: not one byte of the piece.
+    items.push(Item::Host(b"\x03".to_vec()));
+    // No ETX from the modem before its result: the result is believed once the line is
+    // quiet; then the quiet wait of a failed upload, with its CR.
+    items.push(Item::Wait(500));
+    items.push(Item::Wait(500));
+    items.push(Item::Host(b"\r".to_vec()));
+    items.push(Item::Wait(499));
+    let out = run_all_splits(put_session, &items);
+    assert_eq!(out.events, [Seen::ReadyForData]);
+    items.push(Item::Wait(1));
+    let out = run_all_splits(put_session, &items);
+    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(Error::Aborted, 10)]);
+    assert!(out.unchecked_host.is_empty(), "{:?}", out.unchecked_host);
 }
 
 #[test]
 fn a_late_password_echo_after_a_timeout_is_dropped() {
-    let mut s = engine();
-    s.start_get(t(0), &req()).expect("valid request");
-    until(&mut s, t(0), b"AT#FTPPW");
-    s.handle_timeout(t(5_000));
-    while s.poll_event().is_some() {}
-    let events = feed(&mut s, t(5_100), b"AT#FTPPW=\"hunter2\"\r\r\nOK\r\n");
-    assert_eq!(events, ["Unsolicited(OK)"]);
-}
-
-#[test]
-fn a_password_echo_behind_a_stray_byte_is_dropped() {
-    let mut s = engine();
-    s.start_get(t(0), &req()).expect("valid request");
-    until(&mut s, t(0), b"AT#FTPPW");
-    let events = feed(&mut s, t(0), b"\xffAT#FTPPW=\"hunter2\"\r\r\nOK\r\n");
-    assert!(!events.iter().any(|e| e.contains("hunter2")), "{events:?}");
+    let mut items = Vec::new();
+    for command in ["AT#FTPSERV=\"ftp.example.com\"", "AT#FTPPORT=21", "AT#FTPUN=\"user\""] {
+        items.extend(V1.set(command));
+    }
+    items.push(Item::Host(b"AT#FTPPW=\"hunter2\"\r".to_vec()));
+    items.push(Item::Wait(5_000));
+    items.push(Item::Wait(100));
+    items.push(Item::Modem(b"AT#FTPPW=\"hunter2\"\r\r\nOK\r\n".to_vec()));
+    // The engine is idle; the next operation hears the port before its first command: the
+    // late echo is dropped, the late OK is no answer of it.
+    items.push(Item::Start(Op::Get));
+    items.push(Item::Host(b"AT#FTPSERV=\"ftp.example.com\"\r".to_vec()));
+    items.push(Item::Host(Vec::new()));
+    let out = run_all_splits(get_session, &items);
+    assert!(!text(&out.events).contains("hunter2"), "{}", text(&out.events));
     assert_eq!(
-        s.poll_transmit().map(|t| t.bytes().to_vec()),
-        Some(b"AT#FTPGETPATH=\"\"\r".to_vec())
+        out.events,
+        [
+            Seen::Failed(Error::Timeout(at_ftp_proto::Timer::Command), 0),
+            Seen::Unsolicited(b"OK".to_vec()),
+        ]
     );
 }
 
 #[test]
+fn a_password_echo_behind_a_stray_byte_is_dropped() {
+    let mut items = Vec::new();
+    for command in ["AT#FTPSERV=\"ftp.example.com\"", "AT#FTPPORT=21", "AT#FTPUN=\"user\""] {
+        items.extend(V1.set(command));
+    }
+    items.push(Item::Host(b"AT#FTPPW=\"hunter2\"\r".to_vec()));
+    items.push(Item::Modem(b"\xffAT#FTPPW=\"hunter2\"\r\r\nOK\r\n".to_vec()));
+    // The OK answered the password command: the script goes on.
+    items.push(Item::Host(b"AT#FTPGETPATH=\"/pub\"\r".to_vec()));
+    let out = run_all_splits(get_session, &items);
+    assert!(!text(&out.events).contains("hunter2"), "{}", text(&out.events));
+    assert_eq!(out.events, []);
+}
+
+#[test]
 fn ok_while_the_host_uploads_fails_and_stops_sending() {
-    let mut s = engine();
-    s.start_put(t(0), &req()).expect("valid request");
-    until(&mut s, t(0), b"AT#FTPPUT\r");
-    feed(&mut s, t(0), b"\r\nOk_Info_WaitingForData\r\n");
-    s.write_payload(b"abc").expect("ready");
-    let events = feed(&mut s, t(0), b"\r\nOK\r\n");
-    let error = Error::Protocol(ProtocolError::UnexpectedResult);
-    assert_eq!(events, [format!("{:?}", Event::Failed { error, bytes: 3 })]);
-    assert_eq!(s.poll_transmit().map(|t| t.bytes().to_vec()), None);
-    assert_eq!(s.write_payload(b"x"), Err(at_ftp_proto::WriteError::NotReady));
+    let mut items = V1.transfer_setup(true);
+    items.push(Item::Host(b"AT#FTPPUT\r".to_vec()));
+    items.push(Item::Modem(b"\r\nOk_Info_WaitingForData\r\n".to_vec()));
+    items.push(Item::Write(b"abc".to_vec()));
+    items.push(Item::Host(b"abc".to_vec()));
+    items.push(Item::Modem(b"\r\nOK\r\n".to_vec()));
+    // The engine hears the port before it sends the next piece: the OK (no ETX before it)
+    // means the modem left the data phase; neither this piece nor any later one is sent,
+    // and no more is asked for.
+    items.push(Item::Write(b"x".to_vec()));
+    items.push(Item::Host(Vec::new()));
+    items.push(Item::Write(b"more".to_vec()));
+    items.push(Item::Finish);
+    items.push(Item::Wait(500));
+    items.push(Item::Host(b"\r".to_vec()));
+    items.push(Item::Wait(500));
+    // The OK must come whole to the one peek before the piece: one read.
+    let out = run(&mut put_session(), &items, usize::MAX);
+    // The count is the source bytes taken: `x` was read from the source, never sent.
+    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(unexpected(), 4)]);
+    assert!(out.unchecked_host.is_empty(), "{:?}", out.unchecked_host);
 }
 
 #[test]
@@ -153,16 +197,20 @@ fn data_begin_to_an_upload_is_drained_not_framed() {
             b"\r\nOk_Info_DataBegin\r\nline one\r\nOK\r\n\x03\r\nOK\r\n\r\nRING\r\n".to_vec(),
         ),
         Item::Host(Vec::new()),
+        // The drained data's `OK` and its final result were taken by the failed operation:
+        // the next one hears only the `RING`, then sends its first command.
+        Item::Start(Op::Get),
+        Item::Host(b"AT#FTPSERV=\"ftp.example.com\"\r".to_vec()),
+        Item::Host(Vec::new()),
     ];
     let out = run_all_splits(put_session, &items);
-    let error = Error::Protocol(ProtocolError::UnexpectedResult);
-    assert_eq!(out.events, [Seen::Failed(error, 0), Seen::Unsolicited(b"RING".to_vec())]);
+    assert_eq!(out.events, [Seen::Failed(unexpected(), 0), Seen::Unsolicited(b"RING".to_vec())]);
     assert_eq!(out.payload, b"");
 }
 
 #[test]
 fn a_numeric_data_begin_with_a_trailing_blank_keeps_the_payload_lf() {
-    let mut items = Style { echo: false, numeric: true }.transfer_setup(false);
+    let mut items = V0.transfer_setup(false);
     items.push(Item::Host(b"AT#FTPGET\r".to_vec()));
     items.push(Item::Modem(b"1025 \r\nX\x030\r".to_vec()));
     let out = run_all_splits(get_session, &items);
@@ -172,37 +220,21 @@ fn a_numeric_data_begin_with_a_trailing_blank_keeps_the_payload_lf() {
 
 /// Found by the `transcript` fuzz target: two answers in one read advanced the script past a
 /// command line that had not been written yet, so it was never sent; in two reads it was.
-/// The session now stops for a queued command line, and every split sends the same lines.
+/// No command is ever skipped, and every split sends the same lines: answers that came
+/// before a command was written are not its answer (they are reported as unsolicited), and
+/// the command waits for its own.
 #[test]
 fn answers_in_one_read_never_skip_a_command() {
-    let answers = b"\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n";
-    let mut sent_by_read = Vec::new();
-    for read in [1, 6, 7, answers.len()] {
-        let mut s = engine();
-        s.start_get(t(0), &req()).expect("valid request");
-        let mut sent = Vec::new();
-        let mut input = &answers[..];
-        while let Some(tx) = s.poll_transmit() {
-            sent.push(tx.bytes().to_vec());
-        }
-        while !input.is_empty() {
-            let n = read.min(input.len());
-            let used = s.handle_input(t(0), &input[..n]);
-            input = &input[used..];
-            while let Some(tx) = s.poll_transmit() {
-                sent.push(tx.bytes().to_vec());
-            }
-            while s.poll_event().is_some() {}
-        }
-        sent_by_read.push(sent);
-    }
-    let want: Vec<&[u8]> = vec![
-        b"AT#FTPSERV=\"h\"\r",
-        b"AT#FTPPORT=21\r",
-        b"AT#FTPUN=\"u\"\r",
-        b"AT#FTPPW=\"hunter2\"\r",
+    let items = [
+        Item::Host(b"AT#FTPSERV=\"ftp.example.com\"\r".to_vec()),
+        Item::Modem(b"\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n".to_vec()),
+        Item::Host(b"AT#FTPPORT=21\r".to_vec()),
+        Item::Host(Vec::new()),
+        Item::Modem(b"\r\nOK\r\n".to_vec()),
+        Item::Host(b"AT#FTPUN=\"user\"\r".to_vec()),
+        Item::Modem(b"\r\nOK\r\n".to_vec()),
+        Item::Host(b"AT#FTPPW=\"hunter2\"\r".to_vec()),
     ];
-    for sent in sent_by_read {
-        assert_eq!(sent, want);
-    }
+    let out = run_all_splits(get_session, &items);
+    assert_eq!(out.events, [Seen::Unsolicited(b"OK".to_vec()), Seen::Unsolicited(b"OK".to_vec())]);
 }

@@ -1,6 +1,6 @@
 //! Reading parameters back in both dialects, quoted and bare values.
 
-use at_ftp_proto::{Dialect, Error, Instant, Param, ProtocolError, Engine};
+use at_ftp_proto::{Dialect, Engine, Error, Instant, Param, ProtocolError};
 
 use crate::harness::*;
 

@@ -1,8 +1,16 @@
-//! Requests refused before anything is queued: injection, limits, ports, a busy session.
+//! Requests refused before anything is queued: injection, limits, ports, a busy engine.
 
 use at_ftp_proto::{
-    Field, Instant, LinkRequest, ParamError, Problem, Request, Engine, StartError,
+    Action, Engine, Field, Instant, LinkRequest, ParamError, Problem, Request, StartError,
 };
+
+use crate::harness::*;
+
+/// Whether the engine has nothing at all to do: nothing to send, nothing to report, no
+/// operation in flight.
+fn is_idle(s: &mut Engine) -> bool {
+    matches!(s.poll(Instant::ZERO), Action::Idle) && !s.is_busy()
+}
 
 #[test]
 fn a_file_name_cannot_inject_a_command() {
@@ -13,9 +21,8 @@ fn a_file_name_cannot_inject_a_command() {
         err,
         StartError::Param(ParamError { field: Field::File, problem: Problem::Forbidden { at: 1 } })
     );
-    assert!(s.poll_transmit().is_none(), "nothing may be queued");
-    assert!(s.poll_event().is_none());
-    assert!(!s.is_busy());
+    // Nothing may be queued: no transmit, no event, no operation.
+    assert!(is_idle(&mut s));
 }
 
 #[test]
@@ -33,13 +40,14 @@ fn every_string_field_is_checked() {
             Err(StartError::Param(e)) => assert_eq!(e.field, field),
             other => panic!("{field:?}: {other:?}"),
         }
-        assert!(s.poll_transmit().is_none());
+        assert!(is_idle(&mut s), "{field:?}");
     }
     let link = LinkRequest { apn: "apn", user: "u", password: "\r" };
     match s.start_link(Instant::ZERO, &link) {
         Err(StartError::Param(e)) => assert_eq!(e.field, Field::ApnPassword),
         other => panic!("{other:?}"),
     }
+    assert!(is_idle(&mut s));
 }
 
 #[test]
@@ -71,8 +79,15 @@ fn one_operation_at_a_time() {
     let req = Request::new("h", "u", "p", "", "f");
     s.start_get(Instant::ZERO, &req).expect("valid request");
     assert_eq!(s.start_put(Instant::ZERO, &req), Err(StartError::Busy));
-    let first = s.poll_transmit().map(|t| t.bytes().to_vec());
-    assert_eq!(first.as_deref(), Some(&b"AT#FTPSERV=\"h\"\r"[..]));
-    // The next command waits for the answer to the first.
-    assert!(s.poll_transmit().is_none());
+    assert_eq!(write_next(&mut s, Instant::ZERO), b"AT#FTPSERV=\"h\"\r");
+    // The next command waits for the answer to the first: the engine only reads, however
+    // often it is polled and however long the port stays silent (short of the deadline).
+    for ms in [0, 1, 4_999] {
+        let now = Instant::from_millis(ms);
+        match s.poll(now) {
+            Action::Read { .. } => s.received(0),
+            other => panic!("at {ms} ms, only a read, not {}", describe(&other)),
+        }
+    }
+    assert_eq!(s.start_put(Instant::ZERO, &req), Err(StartError::Busy));
 }

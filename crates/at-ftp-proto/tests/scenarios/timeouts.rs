@@ -1,6 +1,6 @@
 //! Silence at each phase: the right deadline fires at the right time, naming its phase.
 
-use at_ftp_proto::{Error, Instant, Timer};
+use at_ftp_proto::{Action, Engine, Error, Instant, Timer};
 
 use crate::harness::*;
 
@@ -8,20 +8,35 @@ fn timed_out(phase: Timer, bytes: u64) -> Seen {
     Seen::Failed(Error::Timeout(phase), bytes)
 }
 
+/// The deadline the engine reads to, at `now`, when it waits for input (`None` when it asks
+/// for something else).
+fn read_deadline(s: &mut Engine, now: Instant) -> Option<Instant> {
+    match s.poll(now) {
+        Action::Read { deadline, .. } => Some(deadline),
+        _ => None,
+    }
+}
+
 #[test]
 fn a_parameter_command_gets_five_seconds() {
     let mut s = get_session();
-    assert_eq!(s.poll_timeout(), Some(Instant::from_millis(5_000)));
-    s.handle_timeout(Instant::from_millis(4_999));
-    assert!(s.poll_event().is_none());
+    assert_eq!(write_next(&mut s, Instant::ZERO), b"AT#FTPSERV=\"ftp.example.com\"\r");
+    assert_eq!(read_deadline(&mut s, Instant::ZERO), Some(Instant::from_millis(5_000)));
+    s.received(0);
+    // Just before the deadline: still waiting, with the same deadline.
+    assert_eq!(
+        read_deadline(&mut s, Instant::from_millis(4_999)),
+        Some(Instant::from_millis(5_000))
+    );
+    s.received(0);
     assert!(s.is_busy());
-    s.handle_timeout(Instant::from_millis(5_000));
-    assert!(matches!(
-        s.poll_event(),
-        Some(at_ftp_proto::Event::Failed { error: Error::Timeout(Timer::Command), bytes: 0 })
-    ));
+    match s.poll(Instant::from_millis(5_000)) {
+        Action::Done(Err(Error::Timeout(Timer::Command))) => {}
+        other => panic!("the command deadline, not {}", describe(&other)),
+    }
     assert!(!s.is_busy());
-    assert_eq!(s.poll_timeout(), None);
+    // No deadline left: the engine waits for the next operation.
+    assert!(matches!(s.poll(Instant::from_millis(5_000)), Action::Idle));
 }
 
 #[test]
@@ -32,8 +47,12 @@ fn the_deadline_restarts_with_each_command() {
     let out = run_all_splits(get_session, &items);
     assert_eq!(out.events, []);
     let mut s = get_session();
-    run(&mut s, &items, 1);
-    assert_eq!(s.poll_timeout(), Some(Instant::from_millis(4_000 + 5_000)));
+    let out = run(&mut s, &items, 1);
+    assert_eq!(out.now, 8_999);
+    assert_eq!(
+        read_deadline(&mut s, Instant::from_millis(out.now)),
+        Some(Instant::from_millis(4_000 + 5_000))
+    );
 }
 
 #[test]
@@ -85,7 +104,11 @@ fn an_upload_result_gets_thirty_seconds_after_finish() {
     items.push(Item::Wait(600_000));
     items.push(Item::Write(b"xy".to_vec()));
     items.push(Item::Finish);
-    items.push(Item::Wait(30_000));
+    items.push(Item::Host(b"xy\x03".to_vec()));
+    items.push(Item::Wait(29_999));
+    let out = run_all_splits(put_session, &items);
+    assert_eq!(out.events, [Seen::ReadyForData]);
+    items.push(Item::Wait(1));
     let out = run_all_splits(put_session, &items);
     assert_eq!(out.events, [Seen::ReadyForData, timed_out(Timer::Result, 2)]);
 }

@@ -1,5 +1,7 @@
 //! An upload in every modem style; the modem echoes the host's final ETX before its result.
 
+use at_ftp_proto::{Action, Error, Instant, Timer};
+
 use crate::harness::*;
 
 #[test]
@@ -26,12 +28,73 @@ fn uploads_in_every_style() {
 
 #[test]
 fn no_payload_goes_out_before_the_modem_is_ready() {
+    // The engine asks for no upload data (`Action::Upload`) before `Ok_Info_WaitingForData`:
+    // every command answered, `AT#FTPPUT` written, a URC, time passing up to the start
+    // deadline.
     let mut s = put_session();
-    while s.poll_transmit().is_some() {}
-    assert_eq!(s.write_payload(b"x"), Err(at_ftp_proto::WriteError::NotReady));
+    let mut now = Instant::ZERO;
+    let mut pending: Vec<u8> = Vec::new();
+    let mut put_sent = false;
+    let mut asked = false;
+    for _ in 0..10_000 {
+        match s.poll(now) {
+            Action::Transmit(t) => {
+                assert!(t.is_command(), "only commands before the modem is ready: {t}");
+                if t.bytes() == b"AT#FTPPUT\r" {
+                    put_sent = true;
+                    pending.extend_from_slice(b"\r\nRING\r\n");
+                } else {
+                    pending.extend_from_slice(b"\r\nOK\r\n");
+                }
+                let n = t.bytes().len();
+                s.transmitted(now, n);
+            }
+            Action::Upload(_) => {
+                asked = true;
+                break;
+            }
+            Action::Peek(buf) => {
+                let n = pending.len().min(buf.len());
+                buf[..n].copy_from_slice(&pending[..n]);
+                pending.drain(..n);
+                s.received(n);
+            }
+            Action::Read { buf, deadline } => {
+                let n = pending.len().min(buf.len());
+                buf[..n].copy_from_slice(&pending[..n]);
+                pending.drain(..n);
+                s.received(n);
+                if n == 0 {
+                    now = deadline;
+                }
+            }
+            Action::Done(result) => {
+                assert_eq!(result.err(), Some(Error::Timeout(Timer::Start)));
+                break;
+            }
+            Action::Payload(_) | Action::Event(_) | Action::Idle => {}
+        }
+    }
+    assert!(put_sent, "the script reached AT#FTPPUT");
+    assert!(!asked, "upload data was asked for before the modem was ready");
+    assert!(!s.is_busy());
+
+    // The same on the wire: the caller's data is there from the start, and not one byte of
+    // it goes out before the modem is ready; then all of it does.
+    let style = Style { echo: false, numeric: false };
+    let mut items = vec![Item::Write(b"early".to_vec()), Item::Finish];
+    items.extend(style.transfer_setup(true));
+    items.push(Item::Host(b"AT#FTPPUT\r".to_vec()));
+    items.push(Item::Modem(b"\r\nRING\r\n".to_vec()));
+    items.push(Item::Wait(1_000));
+    items.push(Item::Host(Vec::new()));
+    items.push(Item::Modem(b"\r\nOk_Info_WaitingForData\r\n".to_vec()));
+    items.push(Item::Host(b"early\x03".to_vec()));
+    items.push(Item::Modem(b"\x03\r\nOK\r\n".to_vec()));
+    let out = run_all_splits(put_session, &items);
     assert_eq!(
-        s.finish_payload(at_ftp_proto::Instant::ZERO),
-        Err(at_ftp_proto::WriteError::NotReady)
+        out.events,
+        [Seen::Unsolicited(b"RING".to_vec()), Seen::ReadyForData, Seen::Complete(5)]
     );
 }
 
@@ -45,6 +108,15 @@ fn an_upload_failure_after_the_data_keeps_the_count() {
     items.push(Item::Finish);
     items.push(Item::Host(b"abc\x10\x03\x03".to_vec()));
     items.push(Item::Modem(b"\x03\r\n#CME ERROR: 37966\r\n".to_vec()));
+    // A failed upload ends once the line is quiet (bytes of it may still reach the modem as
+    // command lines), after a bare CR that ends any partial line they left.
+    items.push(Item::Wait(499));
+    items.push(Item::Host(Vec::new()));
+    items.push(Item::Wait(1));
+    items.push(Item::Host(b"\r".to_vec()));
+    let out = run_all_splits(put_session, &items);
+    assert_eq!(out.events, [Seen::ReadyForData], "not before the line is quiet again");
+    items.push(Item::Wait(500));
     let out = run_all_splits(put_session, &items);
     let error = at_ftp_proto::Error::Modem(at_ftp_proto::ModemError::Cme(37966));
     assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(error, 4)]);

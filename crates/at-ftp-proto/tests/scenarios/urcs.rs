@@ -50,8 +50,19 @@ fn a_urc_between_parameter_commands_is_not_their_answer() {
 
 #[test]
 fn lines_while_idle_are_unsolicited() {
-    let mut s = at_ftp_proto::engine();
-    let out = run(&mut s, &[Item::Modem(b"\r\nRING\r\n\r\nOK\r\n+CREG: 1\r\n".to_vec())], 1);
+    // An idle engine reads nothing; the next operation hears the port before its first
+    // command, and what was there is unsolicited, never that command's answer (the `OK`).
+    let items = [
+        Item::Modem(b"\r\nRING\r\n\r\nOK\r\n+CREG: 1\r\n".to_vec()),
+        Item::Host(Vec::new()),
+        Item::Start(Op::Get),
+        Item::Host(b"AT#FTPSERV=\"ftp.example.com\"\r".to_vec()),
+        // The command waits for its own answer.
+        Item::Host(Vec::new()),
+        Item::Modem(b"\r\nOK\r\n".to_vec()),
+        Item::Host(b"AT#FTPPORT=21\r".to_vec()),
+    ];
+    let out = run_all_splits(engine, &items);
     assert_eq!(
         out.events,
         [

@@ -1,4 +1,4 @@
-//! Properties of the session over generated transcripts: random payloads heavy in DLE and ETX,
+//! Properties of the engine over generated transcripts: random payloads heavy in DLE and ETX,
 //! random modem quirks (echo, numeric results, NUL noise, URCs, an extra ETX) and random
 //! endings. Any partition of the modem's bytes must give the same events and payload; success
 //! comes only with a final `OK`; payload events stay within their bound (checked by the
@@ -7,7 +7,7 @@
 #[path = "scenarios/harness.rs"]
 mod harness;
 
-use at_ftp_proto::{Error, ModemError, Phase};
+use at_ftp_proto::{Engine, Error, ModemError, Timer};
 use harness::{Item, Outcome, Seen, Style, get_session, put_session, run_with, stuffed};
 use proptest::prelude::*;
 
@@ -113,6 +113,8 @@ fn upload(q: &Quirks, payload: &[u8], ending: Ending) -> Vec<Item> {
     modem.extend(ending_bytes(q, ending));
     items.push(Item::Modem(modem));
     items.push(Item::Wait(30_000));
+    // A failed upload ends only once the line has been quiet, twice (around a bare CR).
+    items.push(Item::Wait(500));
     items
 }
 
@@ -122,11 +124,11 @@ fn expected_end(ending: Ending, bytes: u64) -> Seen {
         Ending::Ok => Seen::Complete(bytes),
         Ending::Cme(n) => Seen::Failed(Error::Modem(ModemError::Cme(n)), bytes),
         Ending::Error => Seen::Failed(Error::Modem(ModemError::Error), bytes),
-        Ending::Silence => Seen::Failed(Error::Timeout(Phase::Result), bytes),
+        Ending::Silence => Seen::Failed(Error::Timeout(Timer::Result), bytes),
     }
 }
 
-fn run_reads(make: fn() -> at_ftp_proto::Session, items: &[Item], reads: &[usize]) -> Outcome {
+fn run_reads(make: fn() -> Engine, items: &[Item], reads: &[usize]) -> Outcome {
     let mut i = 0;
     let mut next = || {
         i += 1;
