@@ -60,6 +60,9 @@ const TERMINATOR_ROOM: usize = 2;
 /// The most notices waiting for `poll`; input is taken only when none waits, and no single
 /// step queues more.
 const MAX_EVENTS: usize = 4;
+/// The most peeks between reading a piece of the upload and sending it: each one that brings
+/// bytes is followed by another, up to this many (one input buffer's worth of talk, at least).
+const MAX_PEEKS: u8 = 8;
 
 /// The engine's settings. Every default is PROTOCOL.md's, where the manual is silent our
 /// choice (\[ours\]); [`Config::check`] refuses a config that could not work.
@@ -607,6 +610,9 @@ pub struct Engine {
     pair_open: bool,
     /// Upload data from the source: `stage[stage_at..stage_len]` is not yet stuffed.
     stage: [u8; PAYLOAD_CHUNK],
+    /// Peeks repeated for the piece in the stage (bounded: a line that never falls silent
+    /// must not stall the upload).
+    peeks: u8,
     stage_at: usize,
     stage_len: usize,
 }
@@ -669,6 +675,7 @@ impl Engine {
             stage: [0; PAYLOAD_CHUNK],
             stage_at: 0,
             stage_len: 0,
+            peeks: 0,
         }
     }
 
@@ -831,8 +838,9 @@ impl Engine {
             State::Busy(Op {
                 phase: Phase::Upload { source: source @ Source::Open { peeked: true }, .. },
                 ..
-            }) if n > 0 && self.stage_at < self.stage_len => {
+            }) if n > 0 && self.stage_at < self.stage_len && self.peeks < MAX_PEEKS => {
                 *source = Source::Open { peeked: false };
+                self.peeks += 1;
             }
             _ => {}
         }
@@ -852,6 +860,7 @@ impl Engine {
         *source = Source::Open { peeked: false };
         self.stage_at = 0;
         self.stage_len = n.min(PAYLOAD_CHUNK);
+        self.peeks = 0;
         op.bytes += self.stage_len as u64;
         let bytes = op.bytes;
         self.push(Pending::Progress(bytes));
@@ -865,11 +874,12 @@ impl Engine {
                 self.fire(now, timer);
                 continue;
             }
-            if self.out != Out::None {
-                return Action::Transmit(self.transmit());
-            }
+            // Notices first: an event describes what led to the bytes that follow it.
             if let Some(pending) = self.take_event() {
                 return self.event(pending);
+            }
+            if self.out != Out::None {
+                return Action::Transmit(self.transmit());
             }
             match &self.state {
                 State::Idle => return Action::Idle,
@@ -1000,7 +1010,9 @@ impl Engine {
             value: None,
             overlong: false,
         };
-        let _ = now;
+        // The port is peeked until it has nothing before the command goes out; a port that
+        // never falls silent fails the command within its own deadline.
+        self.timers.set(Timer::Command, now + self.config.command_timeout);
     }
 
     /// Ends the operation; the line is in command mode unless `lost` is set.
@@ -1105,6 +1117,7 @@ impl Engine {
             (Phase::Command { command, sent, stale: s, .. }, Out::Command { .. }) => {
                 *sent = true;
                 *s = stale;
+                self.timers.stop(Timer::Command);
                 self.timers.set(command.step.timer(), now + config.timeout(command.step.timer()));
             }
             (Phase::Resync { step, .. }, Out::Fixed { .. }) => match step {

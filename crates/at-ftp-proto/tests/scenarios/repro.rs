@@ -443,3 +443,46 @@ fn a_download_starting_during_the_drain_is_drained_as_data() {
     );
     assert!(out.payload.is_empty());
 }
+
+/// A port that never falls silent (one NUL per read, forever) cannot stall an operation: the
+/// peeks before a command end with the command's deadline, and the peeks between reading and
+/// sending an upload piece are bounded, so the piece goes out.
+#[test]
+fn a_port_that_never_falls_silent_does_not_stall_the_engine() {
+    use at_ftp_proto::{Action, Dialect};
+    use std::time::Duration;
+
+    let mut e = engine();
+    let mut now = Instant::ZERO;
+    e.read_param(now, Param::Server, Dialect::Query).unwrap();
+    let mut result = None;
+    for _ in 0..100_000 {
+        match e.poll(now) {
+            Action::Peek(buf) | Action::Read { buf, .. } => {
+                buf[0] = 0;
+                e.received(1);
+            }
+            Action::Transmit(t) => {
+                let n = t.bytes().len();
+                e.transmitted(now, n);
+            }
+            Action::Done(r) => {
+                result = Some(r.map(|_| ()));
+                break;
+            }
+            _ => {}
+        }
+        now = now + Duration::from_millis(1);
+    }
+    assert_eq!(result, Some(Err(Error::Timeout(Timer::Command))));
+
+    // An upload on a line that talks while the data flows still sends its pieces.
+    let mut items = V1.transfer_setup(true);
+    items.push(Item::Host(b"AT#FTPPUT\r".to_vec()));
+    items.push(Item::Modem(b"\r\nOk_Info_WaitingForData\r\n".to_vec()));
+    items.push(Item::Modem(vec![0; 64]));
+    items.push(Item::Write(b"abc".to_vec()));
+    items.push(Item::Host(b"abc".to_vec()));
+    let out = run(&mut put_session(), &items, 1);
+    assert_eq!(out.events, [Seen::ReadyForData]);
+}
