@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use at_ftp_proto::Wire;
+use at_ftp_blocking::Wire;
 
 /// What comes before a secret on the wire.
 const MARK: &[u8] = b"PW=\"";

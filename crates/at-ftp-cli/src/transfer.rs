@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use at_ftp_blocking::{Client, Error as RunError, Line};
+use at_ftp_blocking::{Client, Error as RunError, Event, Line};
 use at_ftp_proto::{Config, Dialect, Error, LinkRequest, ModemError, Param, Request, TransferType};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -159,10 +159,11 @@ fn request<'a>(args: &ModemArgs, t: &'a Target) -> Request<'a> {
 
 /// Every argument checked, before anything is opened.
 fn check(args: &ModemArgs, req: &Request<'_>) -> Result<(), Failure> {
-    req.check().map_err(|e| Failure::Usage(format!("refused before opening the port: {e}")))?;
+    let limits = args.config().limits;
+    let refused = |e| Failure::Usage(format!("refused before opening the port: {e}"));
+    req.check(&limits).map_err(refused)?;
     if let Some(link) = args.link() {
-        link.check()
-            .map_err(|e| Failure::Usage(format!("refused before opening the port: {e}")))?;
+        link.check(&limits).map_err(refused)?;
     }
     Ok(())
 }
@@ -246,8 +247,7 @@ pub(crate) fn get(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<
     };
     let mut session = Connection::open(args)?;
     let bar = progress(args.quiet, None, &format!("get {}", target.file));
-    let shown = bar.clone();
-    session.client.on_progress(move |n| shown.set_position(n));
+    session.client.on_event(progress_to(&bar));
     let start = Instant::now();
     let result = match &output {
         Output::Stdout => session.client.get(&req, &mut io::stdout().lock()),
@@ -290,8 +290,7 @@ pub(crate) fn put(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Fail
     let size = file.metadata().ok().map(|m| m.len());
     let mut session = Connection::open(args)?;
     let bar = progress(args.quiet, size, &format!("put {}", target.file));
-    let shown = bar.clone();
-    session.client.on_progress(move |n| shown.set_position(n));
+    session.client.on_event(progress_to(&bar));
     let start = Instant::now();
     let result = session.client.put(&req, &mut file);
     bar.finish_and_clear();
@@ -330,6 +329,16 @@ fn progress(quiet: bool, total: Option<u64>, label: &str) -> ProgressBar {
     bar
 }
 
+/// An event hook that moves `bar` with the transfer's progress.
+fn progress_to(bar: &ProgressBar) -> impl FnMut(Event<'_>) + Send + 'static {
+    let bar = bar.clone();
+    move |event| {
+        if let Event::Progress(bytes) = event {
+            bar.set_position(bytes);
+        }
+    }
+}
+
 /// `12345 bytes in 1.2 s (10.3 kB/s)`.
 fn rate(bytes: u64, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64().max(1e-6);
@@ -360,15 +369,26 @@ pub(crate) fn describe(e: &RunError, device: &str) -> String {
         RunError::Failed(Error::Modem(ModemError::NoCarrier)) => {
             "the modem answered NO CARRIER".to_owned()
         }
-        RunError::Failed(Error::Timeout(phase)) => {
-            format!("the modem went silent: timed out {phase}")
+        RunError::Failed(Error::Modem(ModemError::Busy)) => "the modem answered BUSY".to_owned(),
+        RunError::Failed(Error::Modem(ModemError::NoAnswer)) => {
+            "the modem answered NO ANSWER".to_owned()
         }
+        RunError::Failed(Error::Timeout(timer)) => {
+            format!("the modem went silent: timed out {timer}")
+        }
+        RunError::Failed(Error::Unsynchronised) => format!(
+            "the modem on {device} did not answer AT with OK: it could not be brought back to \
+             command mode"
+        ),
         RunError::Failed(Error::Protocol(p)) => format!("the modem broke the protocol: {p}"),
         RunError::Failed(Error::LineTooLong) => {
             "the modem's answer was longer than a line may be".to_owned()
         }
         RunError::Failed(Error::Aborted) => "the transfer was aborted".to_owned(),
+        // The modem's other failures, and those of a newer core, in the core's words.
+        RunError::Failed(other) => other.to_string(),
         RunError::Refused(e) => format!("refused before anything was sent: {e}"),
+        RunError::Config(e) => format!("the settings cannot work: {e}"),
         RunError::Port(e) => format!("the serial port {device} failed: {e}"),
         RunError::Local(e) => format!("the local file failed: {e}"),
     }

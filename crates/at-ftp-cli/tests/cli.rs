@@ -216,6 +216,9 @@ fn the_trace_has_both_directions_and_no_password() {
     // --legacy-read: the S000333D form, without '?'.
     assert!(text.contains("> AT#FTPFILESIZE\\x0d"), "{text}");
     assert!(text.contains("> AT#FTPGET\\x0d"), "{text}");
+    // The first operation on the port begins with a resynchronisation: `AT` before anything.
+    let probe = text.find("> AT\\x0d\n").unwrap_or(usize::MAX);
+    assert!(probe < text.find("> AT#FTPSERV").unwrap(), "{text}");
     assert!(text.contains("Ok_Info_DataBegin"), "{text}");
     // The stuffed data, whatever reads it came in.
     let received: String = text.lines().filter_map(|l| l.strip_prefix("< ")).collect();

@@ -1854,6 +1854,8 @@ impl Engine {
                     return Next::Peek;
                 }
                 let command = *command;
+                // From here the write timer bounds the wait, then the answer's own timer.
+                self.timers.stop(Timer::Command);
                 self.send(now, Out::Command { command, at: 0 });
                 Next::Again
             }

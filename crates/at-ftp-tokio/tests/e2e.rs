@@ -2,12 +2,14 @@
 //! byte for byte; and the same client on an in-memory duplex stream.
 #![allow(clippy::unwrap_used)]
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use at_ftp_modem::{Faults, Modem, Options, Testbed, sample};
-use at_ftp_proto::{Config, DLE, Dialect, ETX, LinkRequest, ModemError, Param, Phase, Request};
-use at_ftp_tokio::{Client, Error, Line};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use at_ftp_proto::{Config, DLE, Dialect, ETX, LinkRequest, ModemError, Param, Request, Timer};
+use at_ftp_tokio::{Client, Error, Event, Line};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_serial::SerialStream;
 
 fn bed(faults: Faults) -> Testbed {
@@ -20,6 +22,18 @@ fn client(bed: &Testbed, config: Config) -> Client<SerialStream> {
 
 fn is_cme(err: &Error, code: u32) -> bool {
     matches!(err, Error::Failed(at_ftp_proto::Error::Modem(ModemError::Cme(c))) if *c == code)
+}
+
+/// The last progress count of `c`'s transfers, as they go.
+fn watch_progress<T: AsyncRead + AsyncWrite + Unpin>(c: &mut Client<T>) -> Arc<AtomicU64> {
+    let progress = Arc::new(AtomicU64::new(0));
+    let seen = progress.clone();
+    c.on_event(move |e| {
+        if let Event::Progress(n) = e {
+            seen.store(n, Ordering::Relaxed);
+        }
+    });
+    progress
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,8 +114,10 @@ async fn an_abort_handle_ends_a_download_and_the_client_goes_on() {
     std::fs::write(bed.file("f"), &bytes).unwrap();
     let mut c = client(&bed, Config::default());
     let abort = c.abort_handle();
-    c.on_progress(move |n| {
-        if n >= 100_000 {
+    c.on_event(move |e| {
+        if let Event::Progress(n) = e
+            && n >= 100_000
+        {
             abort.abort();
         }
     });
@@ -110,7 +126,7 @@ async fn an_abort_handle_ends_a_download_and_the_client_goes_on() {
     assert!(matches!(err, Error::Failed(at_ftp_proto::Error::Aborted)), "{err}");
     assert!(part.len() >= 100_000 && part.len() < bytes.len(), "{}", part.len());
     assert!(part == bytes[..part.len()]);
-    c.on_progress(|_| {});
+    c.on_event(|_| {});
     assert_eq!(c.read_param(Param::GetFileName, Dialect::Query).await.unwrap(), b"f");
 }
 
@@ -120,6 +136,9 @@ async fn a_dropped_future_is_drained_by_the_next_call() {
     let bytes = sample(300_000, 5);
     std::fs::write(bed.file("f"), &bytes).unwrap();
     let mut c = client(&bed, Config::default());
+    // The line's first resynchronisation first, so that the cancellation lands in the data.
+    c.resync().await.unwrap();
+    let progress = watch_progress(&mut c);
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("f.bin");
     // Cancelled in the middle of the data (300 kB take 1.5 s at this rate).
@@ -127,6 +146,8 @@ async fn a_dropped_future_is_drained_by_the_next_call() {
         tokio::time::timeout(Duration::from_millis(400), c.get_to_file(&bed.request("f"), &target))
             .await;
     assert!(cut.is_err(), "the download finished before the cancellation");
+    let at_cut = progress.load(Ordering::Relaxed);
+    assert!(at_cut > 0 && at_cut < 300_000, "not cancelled in the data: {at_cut} bytes came");
     assert!(!target.exists());
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "the temporary file was left");
     // The next call first drains the cancelled download, then works.
@@ -141,11 +162,13 @@ async fn modem_silence_is_a_timeout_within_the_deadline() {
     std::fs::write(bed.file("f"), sample(5000, 6)).unwrap();
     let config = Config { data_timeout: Duration::from_millis(400), ..Config::default() };
     let mut c = client(&bed, config);
+    // The line's first resynchronisation is not part of the measure.
+    c.resync().await.unwrap();
     let start = Instant::now();
     let mut part = Vec::new();
     let err = c.get(&bed.request("f"), &mut part).await.unwrap_err();
     let elapsed = start.elapsed();
-    assert!(matches!(err, Error::Failed(at_ftp_proto::Error::Timeout(Phase::Data))), "{err}");
+    assert!(matches!(err, Error::Failed(at_ftp_proto::Error::Timeout(Timer::Data))), "{err}");
     assert_eq!(part.len(), 1000);
     assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
@@ -184,7 +207,7 @@ async fn a_duplex_stream_works_as_well_as_a_port() {
             far.write_all(&m.take_output()).await.unwrap();
         }
     });
-    let mut c = Client::new(near, Config::default());
+    let mut c = Client::new(near, Config::default()).unwrap();
     let mut back = Vec::new();
     let req = Request::new("ftp.example.com", "u", "p", "/", "f");
     assert_eq!(c.get(&req, &mut back).await.unwrap(), 20_000);
@@ -241,17 +264,42 @@ async fn slow_modem(mut far: tokio::io::DuplexStream) -> Modem {
 async fn a_call_dropped_mid_write_is_resumed_so_the_modem_stays_in_step() {
     let (near, far) = tokio::io::duplex(63);
     let modem = tokio::spawn(slow_modem(far));
-    let mut c = Client::new(near, Config::default());
+    let mut c = Client::new(near, Config::default()).unwrap();
+    // The line's first resynchronisation first, so that the cancellation lands in the data.
+    c.resync().await.unwrap();
+    let progress = watch_progress(&mut c);
     // All DLEs: every byte is stuffed in two, so a write cut anywhere may split a pair.
     let file = vec![DLE; 200_000];
     let req = Request::new("ftp.example.com", "u", "p", "/", "up.bin");
     let mut source = file.as_slice();
     let cut = tokio::time::timeout(Duration::from_millis(300), c.put(&req, &mut source)).await;
     assert!(cut.is_err(), "the upload finished before the cancellation");
+    let at_cut = progress.load(Ordering::Relaxed);
+    assert!(at_cut > 0 && at_cut < 200_000, "not cancelled in the data: {at_cut} bytes taken");
     // The next call finishes the cut write, ends the upload, and is answered.
     let value = c.read_param(Param::PutFileName, Dialect::Query).await.unwrap();
     assert_eq!(value, b"up.bin");
     drop(c);
     let m = modem.await.unwrap();
     assert_eq!(m.param("FTPPUTFILENAME"), Some("up.bin"));
+}
+
+/// URCs, progress and the steps of the first resynchronisation all reach the one hook.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_reaches_the_event_hook() {
+    use std::sync::Mutex;
+    let bed = bed(Faults { urc_before_data: true, urc_after_data: true, ..Faults::default() });
+    std::fs::write(bed.file("f"), sample(10_000, 14)).unwrap();
+    let mut c = client(&bed, Config::default());
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    c.on_event(move |e| seen.lock().unwrap().push(format!("{e:?}")));
+    c.get(&bed.request("f"), &mut tokio::io::sink()).await.unwrap();
+    let events = events.lock().unwrap();
+    let has = |what: &str| events.iter().any(|e| e.contains(what));
+    assert!(has("Resync(Probed") && has("Resync(InCommandMode)"), "{events:?}");
+    // `RING`, before the data and after it.
+    let rings = events.iter().filter(|e| *e == "Unsolicited([82, 73, 78, 71])").count();
+    assert!(rings == 2 && has("DataBegin"), "{events:?}");
+    assert_eq!(events.iter().rfind(|e| e.starts_with("Progress")).unwrap(), "Progress(10000)");
 }
