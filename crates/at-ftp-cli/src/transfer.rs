@@ -150,8 +150,7 @@ fn parse_target(args: &ModemArgs, url: &str) -> Result<Target, Failure> {
 }
 
 fn request<'a>(args: &ModemArgs, t: &'a Target) -> Request<'a> {
-    let mut req = Request::new(&t.server, &t.user, &t.password, &t.dir, &t.file);
-    req.port = t.port;
+    let mut req = t.request();
     req.kind = if args.ascii { TransferType::Ascii } else { TransferType::Binary };
     req.mode = args.ftp_mode;
     req
