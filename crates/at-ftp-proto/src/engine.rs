@@ -1210,6 +1210,7 @@ impl Engine {
             }
             _ => How::Lines,
         };
+        let draining = matches!(op.phase, Phase::Resync { step: Recovery::Drain { .. }, .. });
         let (at, len) = (self.input_at, self.input_len);
         let used = match how {
             How::Download => self.download(now),
@@ -1237,7 +1238,9 @@ impl Engine {
         self.input_at += used;
         if used > 0 {
             self.stay_quiet(now);
-            if let State::Busy(Op {
+            // Counted only when the drain took them: not the line that started it.
+            if draining
+                && let State::Busy(Op {
                 phase: Phase::Resync { step: Recovery::Drain { bytes, .. }, .. },
                 ..
             }) = &mut self.state

@@ -486,3 +486,35 @@ fn a_port_that_never_falls_silent_does_not_stall_the_engine() {
     let out = run(&mut put_session(), &items, 1);
     assert_eq!(out.events, [Seen::ReadyForData]);
 }
+
+/// An upload data phase announced before the next command is written (the modem left
+/// command mode by itself): the engine ends it with one ETX and proves command mode before
+/// its first command, the same under every split (found by the transcript fuzz target: the
+/// drained count once included the line that started the drain).
+#[test]
+fn a_data_phase_seen_before_a_command_is_ended_first() {
+    let mut items = vec![
+        Item::Start(Op::Read(Param::Port)),
+        Item::Host(b"AT#FTPPORT?\r".to_vec()),
+        Item::Modem(b"\r\n#FTPPORT: 21\r\n\r\nOK\r\n\r\nOk_Info_WaitingForData\r\n".to_vec()),
+        Item::Start(Op::Get),
+        Item::Wait(500),
+        Item::Host(b"\x03".to_vec()),
+        Item::Modem(b"\x03\r\nOK\r\n".to_vec()),
+    ];
+    items.extend(resync(b""));
+    items.extend(V1.transfer_setup(false).into_iter().take(2));
+    let out = run_all_splits(engine, &items);
+    assert_eq!(
+        out.events,
+        [
+            Seen::ParamRead(Param::Port, b"21".to_vec()),
+            // The LF of the line that started the drain.
+            Seen::Resync(Resync::Drained { bytes: 1 }),
+            Seen::Resync(Resync::EndedUpload),
+            Seen::Resync(Resync::Drained { bytes: 7 }),
+            Seen::Resync(Resync::Probed { count: 1 }),
+            Seen::Resync(Resync::InCommandMode),
+        ]
+    );
+}
