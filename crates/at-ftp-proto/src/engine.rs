@@ -60,9 +60,11 @@ const TERMINATOR_ROOM: usize = 2;
 /// The most notices waiting for `poll`; input is taken only when none waits, and no single
 /// step queues more.
 const MAX_EVENTS: usize = 4;
-/// The most peeks between reading a piece of the upload and sending it: each one that brings
-/// bytes is followed by another, up to this many (one input buffer's worth of talk, at least).
-const MAX_PEEKS: u8 = 8;
+/// The most bytes peeked between reading a piece of the upload and sending it: each peek
+/// that brings bytes is followed by another, until the port has nothing or this much came
+/// (a line that never falls silent must not stall the upload). Counted in bytes, not peeks,
+/// so that the size of the reads does not change what is heard.
+const MAX_PEEKED: usize = INPUT_BUFFER;
 
 /// The engine's settings. Every default is PROTOCOL.md's, where the manual is silent our
 /// choice (\[ours\]); [`Config::check`] refuses a config that could not work.
@@ -524,6 +526,9 @@ struct Op {
     failure: Option<Error>,
     /// Payload bytes received or taken from the source.
     bytes: u64,
+    /// Upload data was written to the port (or queued with the terminator): after a failure
+    /// it may still reach the modem as command lines, which calls for a quiet wait.
+    wrote: bool,
     address: Option<Ipv4Addr>,
 }
 
@@ -610,9 +615,8 @@ pub struct Engine {
     pair_open: bool,
     /// Upload data from the source: `stage[stage_at..stage_len]` is not yet stuffed.
     stage: [u8; PAYLOAD_CHUNK],
-    /// Peeks repeated for the piece in the stage (bounded: a line that never falls silent
-    /// must not stall the upload).
-    peeks: u8,
+    /// Bytes peeked for the piece in the stage (bounded by `MAX_PEEKED`).
+    peeked: usize,
     stage_at: usize,
     stage_len: usize,
 }
@@ -675,7 +679,7 @@ impl Engine {
             stage: [0; PAYLOAD_CHUNK],
             stage_at: 0,
             stage_len: 0,
-            peeks: 0,
+            peeked: 0,
         }
     }
 
@@ -813,6 +817,12 @@ impl Engine {
                 for &b in &self.upload[self.upload_at..end] {
                     self.pair_open = !self.pair_open && b == dle;
                 }
+                if end > self.upload_at
+                    && let State::Busy(op @ Op { phase: Phase::Upload { .. }, .. }) =
+                        &mut self.state
+                {
+                    op.wrote = true;
+                }
                 self.upload_at = end;
                 end == self.upload_len
             }
@@ -838,9 +848,11 @@ impl Engine {
             State::Busy(Op {
                 phase: Phase::Upload { source: source @ Source::Open { peeked: true }, .. },
                 ..
-            }) if n > 0 && self.stage_at < self.stage_len && self.peeks < MAX_PEEKS => {
-                *source = Source::Open { peeked: false };
-                self.peeks += 1;
+            }) if n > 0 && self.stage_at < self.stage_len => {
+                self.peeked += n;
+                if self.peeked < MAX_PEEKED {
+                    *source = Source::Open { peeked: false };
+                }
             }
             _ => {}
         }
@@ -860,7 +872,7 @@ impl Engine {
         *source = Source::Open { peeked: false };
         self.stage_at = 0;
         self.stage_len = n.min(PAYLOAD_CHUNK);
-        self.peeks = 0;
+        self.peeked = 0;
         op.bytes += self.stage_len as u64;
         let bytes = op.bytes;
         self.push(Pending::Progress(bytes));
@@ -944,6 +956,7 @@ impl Engine {
             phase,
             failure: None,
             bytes: 0,
+            wrote: false,
             address: None,
         });
         if let State::Busy(op) = &self.state
@@ -1241,9 +1254,9 @@ impl Engine {
             // Counted only when the drain took them: not the line that started it.
             if draining
                 && let State::Busy(Op {
-                phase: Phase::Resync { step: Recovery::Drain { bytes, .. }, .. },
-                ..
-            }) = &mut self.state
+                    phase: Phase::Resync { step: Recovery::Drain { bytes, .. }, .. },
+                    ..
+                }) = &mut self.state
             {
                 *bytes += used as u64;
             }
@@ -1499,6 +1512,10 @@ impl Engine {
         let State::Busy(op) = &mut self.state else { return };
         let Phase::Upload { escaper, scan, .. } = &mut op.phase else { return };
         let scan = *scan;
+        if self.upload_at < self.upload_len {
+            // Data goes out with the terminator.
+            op.wrote = true;
+        }
         if cut && self.upload_at < self.upload_len {
             // The pair's second half, when its DLE went out, is the next byte in the buffer.
             self.upload_len = self.upload_at + usize::from(self.pair_open);
@@ -1538,6 +1555,11 @@ impl Engine {
         }
         self.reset_upload();
         let State::Busy(op) = &mut self.state else { return };
+        if !op.wrote {
+            // Nothing of ours can be on its way: the modem is in command mode, and done.
+            self.end(Err(error));
+            return;
+        }
         op.phase = Phase::Quiet { cleared: false };
         self.timers.stop_phase();
         self.start_quiet(now);
@@ -1575,10 +1597,7 @@ impl Engine {
     /// sent may still reach the modem as command lines.
     fn decide(&mut self, now: Instant, reply: Reply<'static>, upload: bool, cut: bool) {
         let State::Busy(op) = &mut self.state else { return };
-        let bytes = op.bytes;
-        // Payload went out (or may have): after a failure it may still reach the modem as
-        // command lines. An upload ended empty (one nobody asked for) has nothing in flight.
-        let wrote = bytes > 0;
+        let (bytes, wrote) = (op.bytes, op.wrote);
         let failed = op.failure.is_some();
         match reply {
             Reply::Ok if !cut => self.end(Ok(End::Transferred(bytes))),
