@@ -1,41 +1,54 @@
-//! The engine driven by arbitrary modem bytes, time steps and caller actions, every action
-//! it asks for carried out as an adapter would (short and zero writes, peeks, reads of any
-//! size, upload data, aborts, resets, resynchronisations, new operations): never a panic,
-//! never an endless loop, payload within its bound, no password in any output, and no
-//! transfer reported done without a data phase.
+//! The engine driven by arbitrary modem bytes, time steps and caller actions, with every
+//! `Action` carried out as an adapter would, through a port that takes and gives arbitrary
+//! amounts (zero included): operations of every kind started (refused while one is in
+//! flight), aborts at arbitrary points, resets, explicit resynchronisations, uploads fed
+//! through `Action::Upload`.
+//!
+//! Invariants: never a panic, never an endless loop (every poll either hands out work the
+//! port or the caller can do, or waits for them); transmits non-empty, within their bound,
+//! and their `Debug`/`Display` (whole or cut short) never show the password; payload only
+//! within a download's data phase, within its bound; progress that never goes back within an
+//! operation; read deadlines in the future (the engine fires what passed); one `Done` per
+//! operation started, then `Idle` and not busy; no transfer succeeds without its data phase,
+//! no aborted operation succeeds; no event, line or value shows the password.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use at_ftp_proto::{
-    Action, Config, Dialect, Engine, Event, Instant, Outcome, PAYLOAD_CHUNK, Param, Request,
+    Action, Config, Dialect, Engine, Event, Instant, LinkRequest, Outcome, PAYLOAD_CHUNK, Param,
+    Request,
 };
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
 enum Step {
-    /// The modem sends these bytes.
+    /// These bytes reach the port from the modem.
     Modem(Vec<u8>),
-    /// Time passes (milliseconds).
+    /// Time passes (milliseconds), then the engine is polled.
     Wait(u32),
     /// The caller's upload source gets these bytes.
-    Source(Vec<u8>),
-    /// The upload source ends.
-    SourceEnd,
-    /// Reads and writes take at most this many bytes (0: writes take nothing).
-    Size(u8),
+    Write(Vec<u8>),
+    /// The caller's upload source ends.
+    Finish,
     Abort,
-    /// The port failed: the adapter resets the engine.
+    /// The port failed: the engine forgets everything.
     Reset,
     /// The caller starts an operation (refused while one is in flight).
     Start(Op),
+    /// The most the port takes from one transmit (0: nothing, a busy port).
+    Writes(u8),
+    /// The most one read or peek gives.
+    Reads(u8),
+    /// The engine is polled until it waits.
+    Pump,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
 enum Op {
     Get,
     Put,
-    Read,
     Link,
+    Read { param: u8, legacy: bool },
     Resync,
 }
 
@@ -48,136 +61,221 @@ struct Input {
 
 /// Distinctive enough that arbitrary modem bytes will not spell it.
 const PASSWORD: &str = "pw-Zq7x-9Kd";
+const PARAMS: [Param; 13] = [
+    Param::Server,
+    Param::Port,
+    Param::User,
+    Param::GetPath,
+    Param::GetFileName,
+    Param::PutPath,
+    Param::PutFileName,
+    Param::Type,
+    Param::Mode,
+    Param::FileSize,
+    Param::Apn,
+    Param::ApnUser,
+    Param::GprsMode,
+];
 
-struct World {
+/// The caller, the port, and what they know of the operation in flight.
+struct Host {
     engine: Engine,
     now: Instant,
-    modem: Vec<u8>,
+    /// What the modem sent that the engine did not read yet.
+    port: Vec<u8>,
+    writes: usize,
+    reads: usize,
     source: Vec<u8>,
-    source_end: bool,
-    size: usize,
-    /// The operation in flight reached a data phase: a transfer may complete only then.
+    finished: bool,
+    /// The operation in flight: its kind, whether its data phase began, whether it was
+    /// aborted, its last progress.
+    op: Option<Op>,
     began: bool,
+    aborted: bool,
+    progress: u64,
+}
+
+fn leaks(bytes: &[u8]) -> bool {
+    bytes.windows(PASSWORD.len()).any(|w| w == PASSWORD.as_bytes())
+}
+
+impl Host {
+    fn start(&mut self, op: Op) {
+        let request = Request::new("ftp.example.com", "user", PASSWORD, "/pub", "f.bin");
+        let link = LinkRequest { apn: "internet", user: "u", password: PASSWORD };
+        let busy = self.engine.is_busy();
+        let now = self.now;
+        let started = match op {
+            Op::Get => self.engine.start_get(now, &request),
+            Op::Put => self.engine.start_put(now, &request),
+            Op::Link => self.engine.start_link(now, &link),
+            Op::Read { param, legacy } => {
+                let param = PARAMS[usize::from(param) % PARAMS.len()];
+                let dialect = if legacy { Dialect::Legacy } else { Dialect::Query };
+                self.engine.read_param(now, param, dialect)
+            }
+            Op::Resync => self.engine.resync(now),
+        };
+        assert_eq!(started.is_err(), busy, "refused exactly while busy: {started:?}");
+        if started.is_ok() {
+            assert!(self.engine.is_busy());
+            self.op = Some(op);
+            self.began = false;
+            self.aborted = false;
+            self.progress = 0;
+            self.source.clear();
+            self.finished = false;
+        }
+    }
+
+    /// Carries out the engine's actions until it waits for the port, the caller or time.
+    fn pump(&mut self) {
+        // Each poll hands out work or waits; work is bounded by the bytes given.
+        let budget = 10_000 + 8 * (self.port.len() + self.source.len());
+        for _ in 0..budget {
+            let now = self.now;
+            match self.engine.poll(now) {
+                Action::Transmit(t) => {
+                    let bytes = t.bytes();
+                    assert!(!bytes.is_empty() && bytes.len() <= 2 * PAYLOAD_CHUNK + 2);
+                    let n = bytes.len().min(self.writes);
+                    for shown in [format!("{t:?}"), t.to_string(), t.head(n).to_string()] {
+                        assert!(!shown.contains(PASSWORD), "a password in a transcript");
+                    }
+                    assert!(t.deadline() > now, "a write deadline that passed is fired");
+                    self.engine.transmitted(now, n);
+                    if n == 0 {
+                        return;
+                    }
+                }
+                Action::Payload(p) => {
+                    assert!(!p.is_empty() && p.len() <= PAYLOAD_CHUNK);
+                    assert!(matches!(self.op, Some(Op::Get)) && self.began, "payload out of data");
+                }
+                Action::Event(event) => {
+                    match event {
+                        Event::DataBegin | Event::ReadyForData => self.began = true,
+                        Event::Progress(bytes) => {
+                            assert!(bytes >= self.progress, "progress went back");
+                            self.progress = bytes;
+                        }
+                        Event::Unsolicited(line) => assert!(!leaks(line)),
+                        _ => {}
+                    }
+                    assert!(!format!("{event:?}").contains(PASSWORD));
+                }
+                Action::Upload(buf) => {
+                    assert!(matches!(self.op, Some(Op::Put)) && self.began, "upload out of data");
+                    if self.source.is_empty() && !self.finished {
+                        // The caller has nothing yet.
+                        return;
+                    }
+                    let n = self.source.len().min(buf.len());
+                    buf[..n].copy_from_slice(&self.source[..n]);
+                    self.source.drain(..n);
+                    self.engine.uploaded(n);
+                }
+                Action::Peek(buf) => {
+                    let n = self.port.len().min(buf.len()).min(self.reads);
+                    buf[..n].copy_from_slice(&self.port[..n]);
+                    self.port.drain(..n);
+                    self.engine.received(n);
+                }
+                Action::Read { buf, deadline } => {
+                    assert!(deadline > now, "a read deadline not in the future");
+                    let n = self.port.len().min(buf.len()).min(self.reads.max(1));
+                    buf[..n].copy_from_slice(&self.port[..n]);
+                    self.port.drain(..n);
+                    self.engine.received(n);
+                    if n == 0 {
+                        return;
+                    }
+                }
+                Action::Done(result) => {
+                    let op = self.op.take().expect("one Done per operation started");
+                    match result {
+                        Ok(Outcome::Transferred { .. }) => {
+                            assert!(matches!(op, Op::Get | Op::Put), "{op:?}");
+                            assert!(self.began, "a transfer succeeded without its data phase");
+                        }
+                        Ok(Outcome::Param { value, .. }) => {
+                            assert!(matches!(op, Op::Read { .. }));
+                            assert!(!leaks(value));
+                        }
+                        Ok(Outcome::LinkUp { .. }) => assert!(matches!(op, Op::Link)),
+                        Ok(Outcome::Resynced) => assert!(matches!(op, Op::Resync)),
+                        Ok(other) => panic!("an unknown outcome {other:?}"),
+                        Err(_) => {}
+                    }
+                    if self.aborted {
+                        // The first failure decided is reported: an abort never succeeds.
+                        assert!(result.is_err(), "an aborted operation succeeded");
+                    }
+                    assert!(!self.engine.is_busy(), "Done leaves the engine idle");
+                }
+                Action::Idle => {
+                    assert!(self.op.is_none(), "idle with an operation in flight");
+                    return;
+                }
+            }
+        }
+        panic!("no progress within the budget");
+    }
 }
 
 fuzz_target!(|input: Input| {
     let config = Config { resync: input.resync, ..Config::default() };
-    let mut w = World {
+    let mut host = Host {
         engine: Engine::new(config).expect("a valid config"),
         now: Instant::ZERO,
-        modem: Vec::new(),
+        port: Vec::new(),
+        writes: usize::MAX,
+        reads: usize::MAX,
         source: Vec::new(),
-        source_end: false,
-        size: 64,
+        finished: false,
+        op: None,
         began: false,
+        aborted: false,
+        progress: 0,
     };
-    start(&mut w, input.first);
-    pump(&mut w);
+    host.start(input.first);
+    host.pump();
     for step in input.steps {
         match step {
-            Step::Modem(bytes) => w.modem.extend_from_slice(&bytes),
-            Step::Wait(ms) => w.now = w.now + core::time::Duration::from_millis(ms.into()),
-            Step::Source(bytes) => w.source.extend_from_slice(&bytes),
-            Step::SourceEnd => w.source_end = true,
-            Step::Size(n) => w.size = n.into(),
+            Step::Modem(bytes) => host.port.extend_from_slice(&bytes),
+            Step::Wait(ms) => host.now = host.now + core::time::Duration::from_millis(ms.into()),
+            Step::Write(data) => host.source.extend_from_slice(&data),
+            Step::Finish => host.finished = true,
             Step::Abort => {
-                w.engine.abort(w.now);
+                // Between pumps no `Done` waits: busy means an operation in flight.
+                let busy = host.engine.is_busy();
+                assert_eq!(busy, host.op.is_some());
+                let aborted = host.engine.abort(host.now);
+                assert_eq!(aborted, busy, "abort says whether there was an operation");
+                host.aborted |= aborted;
             }
             Step::Reset => {
-                w.engine.reset();
-                w.began = false;
-                assert!(!w.engine.is_busy());
+                host.engine.reset();
+                assert!(!host.engine.is_busy());
+                assert_eq!(host.engine.is_line_lost(), input.resync);
+                host.op = None;
             }
-            Step::Start(op) => start(&mut w, op),
+            Step::Start(op) => host.start(op),
+            Step::Writes(n) => host.writes = usize::from(n),
+            Step::Reads(n) => host.reads = usize::from(n),
+            Step::Pump => {}
         }
-        pump(&mut w);
+        host.pump();
     }
+    // Time runs out: every operation ends.
+    host.writes = usize::MAX;
+    host.finished = true;
+    for _ in 0..64 {
+        if host.op.is_none() {
+            break;
+        }
+        host.now = host.now + core::time::Duration::from_secs(600);
+        host.pump();
+    }
+    assert!(host.op.is_none(), "an operation that never ends");
 });
-
-fn start(w: &mut World, op: Op) {
-    let request = Request::new("ftp.example.com", "user", PASSWORD, "/pub", "f.bin");
-    let link = at_ftp_proto::LinkRequest { apn: "apn", user: "u", password: PASSWORD };
-    let now = w.now;
-    let started = match op {
-        Op::Get => w.engine.start_get(now, &request),
-        Op::Put => w.engine.start_put(now, &request),
-        Op::Read => w.engine.read_param(now, Param::Server, Dialect::Query),
-        Op::Link => w.engine.start_link(now, &link),
-        Op::Resync => w.engine.resync(now),
-    };
-    if started.is_ok() {
-        w.began = false;
-        w.source.clear();
-        w.source_end = false;
-    }
-}
-
-/// Carries out the engine's actions until it waits for what the input has not given yet.
-fn pump(w: &mut World) {
-    let budget = 10_000 + 8 * (w.modem.len() + w.source.len());
-    for _ in 0..budget {
-        let now = w.now;
-        match w.engine.poll(now) {
-            Action::Transmit(t) => {
-                assert!(!t.bytes().is_empty(), "an empty transmit");
-                assert!(!format!("{t:?}").contains(PASSWORD));
-                assert!(!format!("{t}").contains(PASSWORD));
-                if w.size == 0 {
-                    // The port takes nothing: only time (the write deadline) moves on.
-                    w.engine.transmitted(now, 0);
-                    return;
-                }
-                let n = t.bytes().len().min(w.size);
-                w.engine.transmitted(now, n);
-            }
-            Action::Payload(p) => assert!(!p.is_empty() && p.len() <= PAYLOAD_CHUNK),
-            Action::Event(event) => {
-                match event {
-                    Event::DataBegin | Event::ReadyForData => w.began = true,
-                    Event::Unsolicited(line) => {
-                        assert!(!line.windows(PASSWORD.len()).any(|x| x == PASSWORD.as_bytes()))
-                    }
-                    _ => {}
-                }
-                assert!(!format!("{event:?}").contains(PASSWORD));
-            }
-            Action::Upload(buf) => {
-                if w.source.is_empty() && !w.source_end {
-                    return;
-                }
-                let n = w.source.len().min(buf.len());
-                buf[..n].copy_from_slice(&w.source[..n]);
-                w.source.drain(..n);
-                w.engine.uploaded(n);
-            }
-            Action::Peek(buf) => {
-                let n = w.modem.len().min(buf.len()).min(w.size.max(1));
-                buf[..n].copy_from_slice(&w.modem[..n]);
-                w.modem.drain(..n);
-                w.engine.received(n);
-            }
-            Action::Read { buf, deadline } => {
-                assert!(deadline > now, "a deadline that has passed is fired, not handed out");
-                if w.modem.is_empty() {
-                    return;
-                }
-                let n = w.modem.len().min(buf.len()).min(w.size.max(1));
-                buf[..n].copy_from_slice(&w.modem[..n]);
-                w.modem.drain(..n);
-                w.engine.received(n);
-            }
-            Action::Done(result) => {
-                if let Ok(Outcome::Transferred { .. }) = result {
-                    assert!(w.began, "a transfer done without a data phase");
-                }
-                if let Ok(Outcome::Param { value, .. }) = result {
-                    assert!(!value.windows(PASSWORD.len()).any(|x| x == PASSWORD.as_bytes()));
-                }
-                w.began = false;
-                assert!(!w.engine.is_busy(), "Done leaves the engine idle");
-            }
-            Action::Idle => return,
-        }
-    }
-    panic!("no progress within the budget");
-}

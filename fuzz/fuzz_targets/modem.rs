@@ -1,7 +1,8 @@
 //! What a host writes to the emulated modem, as raw bytes (seeds are real command streams of
-//! the session): the emulator's AT parser answers anything without a panic, its output stays
-//! within a budget per input byte, and afterwards a plain `AT` is answered `OK` once the
-//! modem is back in command mode.
+//! the engine, its resynchronisation included): the emulator's AT parser answers anything
+//! without a panic, its output stays within a budget per input byte, and afterwards what a
+//! host's resynchronisation sends (`ETX ETX NUL AT`) and a plain `AT` are each answered `OK`
+//! once the modem is back in command mode.
 //!
 //! Input: byte 0 sets the read size (plus 1) and which jobs succeed; the rest is the host's
 //! side of the line.
@@ -69,8 +70,11 @@ fuzz_target!(|data: &[u8]| {
         modem.start_failed(38016);
     }
     modem.take_output();
-    modem.handle_input(b"AT\r");
-    let answer = modem.take_output();
-    let ok = answer.windows(2).any(|w| w == b"OK") || answer.ends_with(b"0\r");
-    assert!(ok, "{:?}", String::from_utf8_lossy(&answer));
+    // Bytes before `AT` are ignored (V.250), a terminator and a NUL among them.
+    for probe in [&b"\x03\x03\0AT\r"[..], b"AT\r"] {
+        modem.handle_input(probe);
+        let answer = modem.take_output();
+        let ok = answer.windows(2).any(|w| w == b"OK") || answer.ends_with(b"0\r");
+        assert!(ok, "{:?}", String::from_utf8_lossy(&answer));
+    }
 });

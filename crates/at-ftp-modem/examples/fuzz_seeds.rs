@@ -1,12 +1,15 @@
-//! Writes the fuzz targets' seed corpora from real transcripts: the core's `Driver` against
+//! Writes the fuzz targets' seed corpora from real transcripts: the core's `Engine` against
 //! this crate's sans-IO `Modem`, for a download and an upload in each modem style.
 //!
 //! ```sh
 //! cargo run -p at-ftp-modem --example fuzz_seeds -- fuzz/seeds
 //! ```
 //!
-//! `transcript/` gets the modem's side of the line (after the target's head byte), `modem/`
-//! the host's side, `response/` the distinct response lines; `url/` a few URL forms.
+//! `transcript/` gets the modem's side of the line (after the target's head byte) of an engine
+//! on a line known clean (`resync: false`, as that target runs it), its replies separated by
+//! 0xFE bytes; `modem/` the host's side of an engine as shipped, whose first operation
+//! resynchronises the line (`ETX ETX`, `AT`); `response/` the distinct response lines; `url/`
+//! a few URL forms.
 #![allow(clippy::print_stdout)]
 
 use std::collections::BTreeSet;
@@ -14,38 +17,42 @@ use std::error::Error;
 use std::path::Path;
 
 use at_ftp_modem::{Faults, Modem};
-use at_ftp_proto::{Action, Driver, Instant, Request};
+use at_ftp_proto::{Action, Config, Engine, Instant, Request};
 
 /// A small file with both special bytes and a line end in it.
 const FILE: &[u8] = b"seed\x03file\x10with\r\nspecials\x10\x03";
 
-/// Runs one transfer; returns (host to modem, modem to host).
-fn transcript(put: bool, faults: Faults) -> (Vec<u8>, Vec<u8>) {
+/// What separates the modem's replies in a `transcript` seed.
+const REPLY_END: u8 = 0xfe;
+
+/// Runs one transfer with virtual time; returns what the host wrote, and the modem's replies
+/// (what it sent in answer to each write) in order.
+fn transcript(put: bool, faults: Faults, resync: bool) -> (Vec<u8>, Vec<Vec<u8>>) {
     let mut modem = Modem::new(faults);
-    let mut driver = Driver::default();
+    let mut engine = Engine::new(Config { resync, ..Config::default() }).expect("a valid config");
     let req = Request::new("ftp.example.com", "user", "pw", "/pub", "f.bin");
-    let now = Instant::ZERO;
-    let started = if put { driver.start_put(now, &req) } else { driver.start_get(now, &req) };
+    let mut now = Instant::ZERO;
+    let started = if put { engine.start_put(now, &req) } else { engine.start_get(now, &req) };
     started.expect("a valid request");
-    let (mut sent, mut received) = (Vec::new(), Vec::new());
+    let (mut sent, mut replies) = (Vec::new(), Vec::new());
     let mut pending: Vec<u8> = Vec::new();
     let mut source = FILE;
     let mut uploading = false;
     for _ in 0..100_000 {
-        match driver.poll(now) {
+        match engine.poll(now) {
             Action::Transmit(t) => {
                 let n = t.bytes().len();
                 sent.extend_from_slice(t.bytes());
                 modem.handle_input(t.bytes());
-                driver.transmitted(n);
+                engine.transmitted(now, n);
             }
             Action::Upload(buf) => {
                 let n = source.len().min(buf.len());
                 buf[..n].copy_from_slice(&source[..n]);
                 source = &source[n..];
-                driver.uploaded(n);
+                engine.uploaded(n);
             }
-            Action::Peek(buf) | Action::Read { buf, .. } => {
+            action @ (Action::Peek(_) | Action::Read { .. }) => {
                 if let Some(job) = modem.poll_job() {
                     if job.put {
                         modem.ready_for_data();
@@ -64,18 +71,29 @@ fn transcript(put: bool, faults: Faults) -> (Vec<u8>, Vec<u8>) {
                     }
                 }
                 let out = modem.take_output();
-                received.extend_from_slice(&out);
+                if !out.is_empty() {
+                    replies.push(out.clone());
+                }
                 pending.extend(out);
+                let (buf, deadline) = match action {
+                    Action::Read { buf, deadline } => (buf, Some(deadline)),
+                    Action::Peek(buf) => (buf, None),
+                    _ => unreachable!("matched above"),
+                };
                 let n = pending.len().min(buf.len());
                 buf[..n].copy_from_slice(&pending[..n]);
                 pending.drain(..n);
-                driver.received(n);
+                engine.received(n);
+                if let (0, Some(deadline)) = (n, deadline) {
+                    // Silence: the engine's deadline passes (the quiet waits of a resync).
+                    now = deadline;
+                }
             }
             Action::Done(_) | Action::Idle => break,
-            Action::Payload(_) | Action::Progress(_) | Action::Notice(_) => {}
+            Action::Payload(_) | Action::Event(_) => {}
         }
     }
-    (sent, received)
+    (sent, replies)
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -101,12 +119,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut lines = BTreeSet::new();
     for (name, faults) in styles {
         for put in [false, true] {
-            let (sent, received) = transcript(put, faults.clone());
             let op = if put { "put" } else { "get" };
+            let (_, replies) = transcript(put, faults.clone(), false);
             // The targets' head byte: bit 0 picks the operation; the read size is 7 (or 3).
             let head = u8::from(put) | (6 << 1);
-            write(root, "transcript", &format!("{op}-{name}"), &[&[head], &received[..]].concat())?;
+            let wire = replies.join(&REPLY_END);
+            write(root, "transcript", &format!("{op}-{name}"), &[&[head], &wire[..]].concat())?;
+            let (sent, resynced) = transcript(put, faults.clone(), true);
             write(root, "modem", &format!("{op}-{name}"), &[&[7u8], &sent[..]].concat())?;
+            let received = [replies, resynced].concat().concat();
             for line in received.split(|&b| b == b'\r' || b == b'\n') {
                 if !line.is_empty() && line.len() < 64 {
                     lines.insert(line.to_vec());

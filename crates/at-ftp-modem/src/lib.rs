@@ -54,7 +54,7 @@ mod testbed;
 
 #[cfg(feature = "runner")]
 pub use ftp::FtpOptions;
-pub use modem::{Faults, Job, MAX_COMMAND, Modem, code};
+pub use modem::{DataPhase, Faults, Job, MAX_COMMAND, Modem, STRAY_DATA, code};
 #[cfg(feature = "runner")]
 pub use runner::{Chunking, Emulator, Options};
 #[cfg(feature = "runner")]

@@ -5,6 +5,14 @@
 //! FTP: a transfer becomes a [`Job`] for whoever runs the emulator, who reports back with
 //! [`Modem::data_begin`], [`Modem::send_data`], [`Modem::data_end`] (downloads) or
 //! [`Modem::ready_for_data`], [`Modem::take_upload`], [`Modem::upload_done`] (uploads).
+//!
+//! The command interpreter follows V.250 where a host's recovery depends on it: bytes before
+//! the `AT` prefix of a line are ignored (a terminator or NUL sent to a modem that was in
+//! command mode all along does no harm), a bare `AT` is answered `OK`, and bytes that come
+//! while a command is still executing (an upload waiting for the server's verdict) are read
+//! once its result is out. A line without any `AT` is answered `ERROR` when it holds a
+//! printable byte (some modems ignore it; this is the harsher choice for a host), and
+//! ignored when it holds only control bytes.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -58,7 +66,28 @@ pub struct Faults {
     /// Fail an upload after this many payload bytes: ETX, then `#CME ERROR: 37966`, and back
     /// to command mode while the host may still be sending (as when the server goes away).
     pub fail_upload_after: Option<u64>,
+    /// Send each of the next this many final results (`OK`, `ERROR`, `#CME ERROR: <n>`)
+    /// twice: a modem that repeats itself. Counts down as results go out (`u32::MAX`: all).
+    pub duplicate_results: u32,
+    /// Answer with a data phase nobody asked for instead of the next `OK` (then the switch
+    /// turns itself off): see [`DataPhase`].
+    pub unexpected_data: Option<DataPhase>,
 }
+
+/// A data phase the modem enters on its own ([`Faults::unexpected_data`]), in place of an
+/// `OK`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataPhase {
+    /// `Ok_Info_DataBegin`, [`STRAY_DATA`] stuffed, the terminator, then the `OK`.
+    Download,
+    /// `Ok_Info_WaitingForData`, then upload data mode until the host's lone terminator (what
+    /// the host sent is kept for [`Modem::take_stray_upload`]), then ETX and the `OK`.
+    Upload,
+}
+
+/// The payload of an unexpected download phase ([`DataPhase::Download`]): both special
+/// bytes, and a line that looks like a final result.
+pub const STRAY_DATA: &[u8] = b"stray\x03\x10\r\nOK\r\n";
 
 /// The FTP work of a transfer, for the emulator's runner. Its `Debug` hides the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -107,8 +136,11 @@ enum State {
     Download { escaper: Escaper, sent: u64, silent: bool },
     /// Receiving upload data; `taken` payload bytes so far.
     Upload { unescaper: Unescaper, taken: u64 },
-    /// The upload's terminator came; waiting for the runner's result.
-    UploadEnding,
+    /// The upload's terminator came; waiting for the runner's result. The host's bytes that
+    /// come meanwhile are held, and read as commands once the result is out.
+    UploadEnding { held: Vec<u8> },
+    /// An upload data phase nobody asked for ([`DataPhase::Upload`]): no job, no server.
+    StrayUpload { unescaper: Unescaper },
 }
 
 /// The emulated modem. Its `Debug` hides the stored passwords and the line being typed
@@ -125,6 +157,8 @@ pub struct Modem {
     out: Vec<u8>,
     jobs: Vec<Job>,
     upload: Vec<u8>,
+    /// What the host sent in upload data phases nobody asked for.
+    stray_upload: Vec<u8>,
     faults: Faults,
 }
 
@@ -186,6 +220,7 @@ impl Modem {
             out: Vec::new(),
             jobs: Vec::new(),
             upload: Vec::new(),
+            stray_upload: Vec::new(),
             faults,
         }
     }
@@ -194,6 +229,24 @@ impl Modem {
     pub fn set_style(&mut self, echo: bool, verbose: bool) {
         self.echo = echo;
         self.verbose = verbose;
+    }
+
+    /// The fault switches in force.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// The fault switches, to flip between exchanges. `echo_off` and `numeric` set the style
+    /// only when the modem is made (and on `ATZ`); [`set_style`](Self::set_style) changes it.
+    pub fn faults_mut(&mut self) -> &mut Faults {
+        &mut self.faults
+    }
+
+    /// What the host sent in upload data phases nobody asked for
+    /// ([`DataPhase::Upload`]), decoded, taken out. A host that ends such a phase at once
+    /// leaves nothing here.
+    pub fn take_stray_upload(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.stray_upload)
     }
 
     /// A stored parameter, as set.
@@ -233,11 +286,29 @@ impl Modem {
                         self.out.push(at_ftp_proto::ETX);
                         self.final_result(Err(code::CLOSED_BY_PEER));
                     } else if end {
-                        self.state = State::UploadEnding;
+                        self.state = State::UploadEnding { held: Vec::new() };
                     }
                 }
-                // The data phase of a download and a job in progress ignore the host.
-                State::Download { .. } | State::Starting { .. } | State::UploadEnding => return,
+                State::StrayUpload { unescaper } => {
+                    let mut buf = [0u8; 4096];
+                    let p = match unescaper.unescape(input, &mut buf) {
+                        Ok(p) => p,
+                        Err(e) => e.progress,
+                    };
+                    self.stray_upload.extend_from_slice(&buf[..p.written]);
+                    input = &input[p.consumed..];
+                    if p.end {
+                        self.state = State::Command;
+                        self.out.push(at_ftp_proto::ETX);
+                        self.ok();
+                    }
+                }
+                State::UploadEnding { held } => {
+                    held.extend_from_slice(input);
+                    return;
+                }
+                // The data phase of a download and a job being started ignore the host.
+                State::Download { .. } | State::Starting { .. } => return,
                 State::Command => {
                     let b = input[0];
                     input = &input[1..];
@@ -362,13 +433,19 @@ impl Modem {
 
     /// The upload ended on the server: the echo of the host's ETX, then `OK` or
     /// `#CME ERROR: <code>`.
+    ///
+    /// What the host sent after its terminator is read now, as commands.
     pub fn upload_done(&mut self, result: Result<(), u32>) {
-        if matches!(self.state, State::Upload { .. } | State::UploadEnding) {
-            self.state = State::Command;
-            self.out.push(at_ftp_proto::ETX);
-            self.urc_after_data();
-            self.final_result(result);
-        }
+        let held = match &mut self.state {
+            State::UploadEnding { held } => std::mem::take(held),
+            State::Upload { .. } => Vec::new(),
+            _ => return,
+        };
+        self.state = State::Command;
+        self.out.push(at_ftp_proto::ETX);
+        self.urc_after_data();
+        self.final_result(result);
+        self.handle_input(&held);
     }
 
     fn end_of_line(&mut self) {
@@ -376,9 +453,16 @@ impl Modem {
         if std::mem::take(&mut self.overlong) {
             return self.final_result(Err(code::TOO_LONG));
         }
-        if line.is_empty() {
+        // V.250: whatever precedes the `AT` prefix is ignored (a host's terminators, NULs,
+        // the rest of a line it abandoned).
+        let Some(at) = line.as_bytes().windows(2).position(|w| w.eq_ignore_ascii_case(b"AT"))
+        else {
+            if line.bytes().any(|b| b.is_ascii_graphic()) {
+                self.error();
+            }
             return;
-        }
+        };
+        let line = &line[at..];
         let upper = line.to_ascii_uppercase();
         let Some(command) = upper.strip_prefix("AT") else {
             return self.error();
@@ -511,18 +595,52 @@ impl Modem {
     }
 
     fn error(&mut self) {
-        self.noise();
-        self.result("ERROR", 4);
+        for _ in 0..self.repeats() {
+            self.noise();
+            self.result("ERROR", 4);
+        }
     }
 
     fn final_result(&mut self, result: Result<(), u32>) {
-        if self.faults.garbage_lines {
-            self.info("~#garbage%");
+        if result.is_ok()
+            && let Some(phase) = self.faults.unexpected_data.take()
+        {
+            self.urc_before_data();
+            match phase {
+                DataPhase::Download => {
+                    self.result("Ok_Info_DataBegin", 1025);
+                    let mut escaper = Escaper::new();
+                    escaper.escape_to_vec(STRAY_DATA, &mut self.out);
+                    escaper.finish_to_vec(&mut self.out);
+                }
+                DataPhase::Upload => {
+                    // The `OK` comes after the host's terminator.
+                    self.result("Ok_Info_WaitingForData", 1028);
+                    let unescaper = Unescaper::with(Default::default(), Mode::Lenient);
+                    self.state = State::StrayUpload { unescaper };
+                    return;
+                }
+            }
         }
-        match result {
-            Ok(()) => self.result("OK", 0),
-            Err(n) => self.info(&format!("#CME ERROR: {n}")),
+        for _ in 0..self.repeats() {
+            if self.faults.garbage_lines {
+                self.info("~#garbage%");
+            }
+            match result {
+                Ok(()) => self.result("OK", 0),
+                Err(n) => self.info(&format!("#CME ERROR: {n}")),
+            }
         }
+    }
+
+    /// How many times the next final result goes out: twice while
+    /// [`Faults::duplicate_results`] counts.
+    fn repeats(&mut self) -> usize {
+        let twice = self.faults.duplicate_results > 0;
+        if twice && self.faults.duplicate_results != u32::MAX {
+            self.faults.duplicate_results -= 1;
+        }
+        1 + usize::from(twice)
     }
 
     /// A result code: `\r\n<text>\r\n` verbose, `<code>\r` numeric (V.250).

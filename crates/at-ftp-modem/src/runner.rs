@@ -160,6 +160,11 @@ impl Line {
         }
     }
 
+    /// Whether the host wrote bytes that a read would return at once.
+    fn ready(&mut self) -> bool {
+        self.port.bytes_to_read().is_ok_and(|n| n > 0)
+    }
+
     /// Writes all of `bytes` to the host, paced and chunked as configured. Gives up only when
     /// the emulator is stopped (a host that does not read blocks it, as a real line would).
     fn send(&mut self, mut bytes: &[u8]) -> io::Result<()> {
@@ -261,10 +266,12 @@ impl Runner {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(_) => {
+                    self.ignore_host()?;
                     self.modem.data_end(Err(code::CLOSED_BY_PEER));
                     return self.flush();
                 }
             };
+            self.ignore_host()?;
             let more = self.modem.send_data(&buf[..n]);
             self.flush()?;
             if !more {
@@ -272,8 +279,24 @@ impl Runner {
                 return Ok(());
             }
         }
-        self.modem.data_end(transfer.finish());
+        let result = transfer.finish();
+        self.ignore_host()?;
+        self.modem.data_end(result);
         self.flush()
+    }
+
+    /// What the host wrote during the data phase of a download reaches a modem in data mode,
+    /// which ignores it: it is read now, not kept for after the data.
+    fn ignore_host(&mut self) -> io::Result<()> {
+        let mut host = [0u8; 256];
+        while self.line.ready() {
+            let n = self.line.read(&mut host)?;
+            if n == 0 {
+                break;
+            }
+            self.modem.handle_input(&host[..n]);
+        }
+        Ok(())
     }
 
     fn upload(&mut self, job: &Job) -> io::Result<()> {

@@ -937,7 +937,13 @@ impl Engine {
         self.out = Out::None;
         self.reset_upload();
         let phase = match self.sync {
-            Sync::Lost(suspect) if self.config.resync || kind == Kind::Resync => {
+            // An upload the engine itself left open is ended even with `resync` off: the
+            // next command would otherwise land in the remote file.
+            Sync::Lost(suspect)
+                if self.config.resync
+                    || kind == Kind::Resync
+                    || matches!(suspect, Suspect::Upload { .. }) =>
+            {
                 self.resync_phase(now, suspect)
             }
             _ => Phase::Command {
@@ -1141,6 +1147,9 @@ impl Engine {
                 Recovery::Probe { sent, .. } => {
                     *sent = true;
                     self.timers.set(Timer::Command, now + config.command_timeout);
+                    // A line begun before the probe (a half line a drain left behind) is
+                    // never its answer.
+                    self.framer.clear();
                 }
                 Recovery::Drain { .. } => {}
             },
@@ -1687,19 +1696,33 @@ impl Engine {
         let State::Busy(op) = &mut self.state else { return };
         let Phase::Resync { step, probes, .. } = &mut op.phase else { return };
         let probes = *probes;
-        match step {
-            Recovery::Drain { decoder, .. } => {
-                if let Reply::DataBegin { .. } = reply {
-                    // A download starts (the last process's `AT#FTPGET` was answered late):
-                    // its data is drained as data, to its terminator, however long it takes.
-                    *decoder = Some(Unescaper::with(self.config.specials, Mode::Lenient));
-                    if let Phase::Resync { suspect, upload_ended, .. } = &mut op.phase {
-                        *suspect = Suspect::Download;
-                        *upload_ended = true;
-                    }
+        match (step, reply) {
+            (_, Reply::DataBegin { .. }) => {
+                // A download starts (a late answer to the last process's `AT#FTPGET`, or to
+                // a probe): its data is drained as data, to its terminator, however long it
+                // takes; no terminator of ours is due.
+                let decoder = Some(Unescaper::with(self.config.specials, Mode::Lenient));
+                if let Phase::Resync { suspect, step, upload_ended, .. } = &mut op.phase {
+                    *step = Recovery::Drain { decoder, bytes: 0 };
+                    *suspect = Suspect::Download;
+                    *upload_ended = true;
                 }
+                self.timers.stop_phase();
+                self.start_quiet(now);
             }
-            Recovery::Probe { sent: true, ok } => match reply {
+            (_, Reply::WaitingForData) => {
+                // An upload phase opens: once the line is quiet it gets its lone terminator
+                // (nothing of ours was sent into it), before any probe.
+                if let Phase::Resync { suspect, step, upload_ended, .. } = &mut op.phase {
+                    *step = Recovery::Drain { decoder: None, bytes: 0 };
+                    *suspect = Suspect::Upload { dangling: false };
+                    *upload_ended = false;
+                }
+                self.timers.stop_phase();
+                self.start_quiet(now);
+            }
+            (Recovery::Drain { .. }, _) => {}
+            (Recovery::Probe { sent: true, ok }, _) => match reply {
                 Reply::Ok if !*ok => {
                     // Command mode, if the line now stays quiet: a second answer would mean
                     // this `OK` belonged to something else.
@@ -1716,7 +1739,7 @@ impl Engine {
                     }
                 }
             },
-            Recovery::Probe { sent: false, .. } | Recovery::EndUpload => {}
+            (Recovery::Probe { sent: false, .. } | Recovery::EndUpload, _) => {}
         }
     }
 

@@ -5,9 +5,9 @@ use std::net::{Ipv4Addr, TcpListener};
 use std::thread;
 
 use at_ftp_modem::{Options, sample};
-use at_ftp_proto::{Error, Instant, ModemError, Request, Session};
+use at_ftp_proto::{Engine, Error, ModemError, Request};
 
-use crate::host::{PASSWORD, Rig, USER, drive, get};
+use crate::host::{PASSWORD, Rig, USER, drive, get, now};
 
 fn cme(code: u32) -> Result<u64, Error> {
     Err(Error::Modem(ModemError::Cme(code)))
@@ -16,9 +16,9 @@ fn cme(code: u32) -> Result<u64, Error> {
 /// Downloads with `req` on the rig's modem.
 fn get_with(rig: &Rig, req: &Request<'_>) -> crate::host::Outcome {
     let mut port = rig.open();
-    let mut session = Session::default();
-    session.start_get(Instant::ZERO, req).unwrap();
-    drive(&mut port, &mut session, &[])
+    let mut engine = Engine::default();
+    engine.start_get(now(), req).unwrap();
+    drive(&mut port, &mut engine, &[])
 }
 
 #[test]

@@ -1,12 +1,13 @@
 //! The test rig (a served directory, the in-process FTP server, the emulator on a pty) and the
-//! host's side: a minimal run loop of the core's `Session` over the pty, and raw wire access.
+//! host's side: a minimal run loop of the core's `Engine` over the pty, and raw wire access.
 
 use std::io::{ErrorKind, Read, Write};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use at_ftp_modem::{Options, Testbed};
-use at_ftp_proto::{Error, Event, Instant, Request, Session};
-use serialport::TTYPort;
+use at_ftp_proto::{Action, Engine, Error, Event, Instant, Request};
+use serialport::{SerialPort, TTYPort};
 
 pub(crate) const HOST: &str = Testbed::HOST;
 pub(crate) const USER: &str = Testbed::USER;
@@ -54,59 +55,85 @@ pub(crate) struct Outcome {
     pub(crate) unsolicited: Vec<String>,
 }
 
-/// Runs the session's operation to its end over `port`, uploading `upload` when asked.
-pub(crate) fn drive(port: &mut TTYPort, session: &mut Session, upload: &[u8]) -> Outcome {
-    let origin = std::time::Instant::now();
-    let now = || Instant::from_elapsed(origin.elapsed());
+/// The engine's clock: the time since the first call, for every engine of the test process.
+pub(crate) fn now() -> Instant {
+    static ORIGIN: OnceLock<std::time::Instant> = OnceLock::new();
+    Instant::from_elapsed(ORIGIN.get_or_init(std::time::Instant::now).elapsed())
+}
+
+/// Runs the engine's operation to its end over `port`, uploading `upload` when asked: the
+/// minimal adapter, carrying out every action as asked (a read returns at the port's short
+/// timeout, before the engine's deadline: the engine is polled again and fires its own).
+pub(crate) fn drive(port: &mut TTYPort, engine: &mut Engine, upload: &[u8]) -> Outcome {
+    drive_until(port, engine, upload, None).expect("not killed")
+}
+
+/// Like [`drive`], but the host dies (returns `None`, the engine to be dropped) once `kill`
+/// payload bytes went either way.
+pub(crate) fn drive_until(
+    port: &mut TTYPort,
+    engine: &mut Engine,
+    upload: &[u8],
+    kill: Option<usize>,
+) -> Option<Outcome> {
     let mut payload = Vec::new();
     let mut unsolicited = Vec::new();
     let mut rest = upload;
-    let mut uploading = false;
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut input: Vec<u8> = Vec::new();
+    let start = std::time::Instant::now();
     loop {
-        while let Some(t) = session.poll_transmit() {
-            write_all(port, t.bytes());
+        assert!(start.elapsed() < Duration::from_secs(600), "no end after ten minutes");
+        if kill.is_some_and(|k| payload.len().max(upload.len() - rest.len()) >= k) {
+            return None;
         }
-        while let Some(event) = session.poll_event() {
-            match event {
-                Event::Payload(p) => payload.extend_from_slice(p),
-                Event::ReadyForData => uploading = true,
-                Event::Unsolicited(l) => unsolicited.push(String::from_utf8_lossy(l).into()),
-                Event::Complete { bytes } => {
-                    return Outcome { payload, end: Ok(bytes), unsolicited };
-                }
-                Event::Failed { error, .. } => {
-                    return Outcome { payload, end: Err(error), unsolicited };
-                }
-                _ => {}
+        let t = now();
+        match engine.poll(t) {
+            Action::Transmit(out) => {
+                let n = match port.write(out.bytes()) {
+                    Ok(n) => n,
+                    // A full pty (a busy emulator reads late): nothing written this time.
+                    Err(e) if e.kind() == ErrorKind::TimedOut => 0,
+                    Err(e) => panic!("the line failed: {e}"),
+                };
+                engine.transmitted(now(), n);
             }
-        }
-        if uploading {
-            if rest.is_empty() {
-                session.finish_payload(now()).unwrap();
-                uploading = false;
-            } else {
-                let n = session.write_payload(rest).unwrap();
+            Action::Payload(p) => payload.extend_from_slice(p),
+            Action::Event(Event::Unsolicited(l)) => {
+                unsolicited.push(String::from_utf8_lossy(l).into());
+            }
+            Action::Event(_) => {}
+            Action::Upload(buf) => {
+                let n = rest.len().min(buf.len());
+                buf[..n].copy_from_slice(&rest[..n]);
                 rest = &rest[n..];
+                engine.uploaded(n);
             }
-            continue;
-        }
-        if input.is_empty() {
-            match port.read(&mut buf) {
-                Ok(n) => input.extend_from_slice(&buf[..n]),
-                Err(e) if e.kind() == ErrorKind::TimedOut => {
-                    let deadline = session.poll_timeout().expect("an operation is in flight");
-                    if now() >= deadline {
-                        session.handle_timeout(now());
-                    }
-                    continue;
-                }
-                Err(e) => panic!("the line failed: {e}"),
+            Action::Peek(buf) => {
+                let ready = port.bytes_to_read().map_or(0, |n| n as usize).min(buf.len());
+                let n = if ready == 0 { 0 } else { read(port, &mut buf[..ready]) };
+                engine.received(n);
             }
+            Action::Read { buf, .. } => {
+                let n = read(port, buf);
+                engine.received(n);
+            }
+            Action::Done(result) => {
+                let end = result.map(|o| match o {
+                    at_ftp_proto::Outcome::Transferred { bytes } => bytes,
+                    other => panic!("not a transfer: {other:?}"),
+                });
+                return Some(Outcome { payload, end, unsolicited });
+            }
+            Action::Idle => panic!("idle before Done"),
         }
-        let used = session.handle_input(now(), &input);
-        input.drain(..used);
+    }
+}
+
+/// One read of the port: what it has, or nothing after its timeout.
+fn read(port: &mut TTYPort, buf: &mut [u8]) -> usize {
+    match port.read(buf) {
+        Ok(n) => n,
+        Err(e) if e.kind() == ErrorKind::TimedOut => 0,
+        Err(e) => panic!("the line failed: {e}"),
     }
 }
 
@@ -124,20 +151,20 @@ pub(crate) fn write_all(port: &mut TTYPort, mut bytes: &[u8]) {
     }
 }
 
-/// Downloads `file` with a fresh session.
+/// Downloads `file` with a fresh engine (a new process: it resynchronises the line first).
 pub(crate) fn get(rig: &Rig, file: &str) -> Outcome {
     let mut port = rig.open();
-    let mut session = Session::default();
-    session.start_get(Instant::ZERO, &rig.request(file)).unwrap();
-    drive(&mut port, &mut session, &[])
+    let mut engine = Engine::default();
+    engine.start_get(now(), &rig.request(file)).unwrap();
+    drive(&mut port, &mut engine, &[])
 }
 
-/// Uploads `bytes` as `file` with a fresh session.
+/// Uploads `bytes` as `file` with a fresh engine.
 pub(crate) fn put(rig: &Rig, file: &str, bytes: &[u8]) -> Outcome {
     let mut port = rig.open();
-    let mut session = Session::default();
-    session.start_put(Instant::ZERO, &rig.request(file)).unwrap();
-    drive(&mut port, &mut session, bytes)
+    let mut engine = Engine::default();
+    engine.start_put(now(), &rig.request(file)).unwrap();
+    drive(&mut port, &mut engine, bytes)
 }
 
 /// Reads until the bytes read end with `end`, for at most `limit`; returns all of them.

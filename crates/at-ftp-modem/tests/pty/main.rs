@@ -1,6 +1,6 @@
 //! The emulator on a real pseudo-terminal, doing real FTP against the in-process server.
 //!
-//! `transfers` drives it with the core's `Session` through a minimal host loop; `wire` writes
+//! `transfers` drives it with the core's `Engine` through a minimal host loop; `wire` writes
 //! AT commands by hand and compares the exact bytes each fault switch puts on the line;
 //! `failures` maps real FTP failures to the modem's codes.
 

@@ -1,9 +1,9 @@
 //! Downloads and uploads through the pty and the real FTP server, byte for byte.
 
 use at_ftp_modem::{Faults, Options, sample};
-use at_ftp_proto::{DLE, ETX, Instant, Session, TransferType};
+use at_ftp_proto::{DLE, ETX, Engine, TransferType};
 
-use crate::host::{Rig, drive, get, put};
+use crate::host::{Rig, drive, drive_until, get, now, put};
 
 /// Every awkward shape of file below a mebibyte: empty, one special byte, only special bytes,
 /// specials at both ends, something that looks like a result line.
@@ -89,18 +89,51 @@ fn ascii_type_clears_bit_seven_both_ways() {
     rig.put_file("high.bin", &bytes);
 
     let mut port = rig.open();
-    let mut session = Session::default();
+    let mut engine = Engine::default();
     let mut req = rig.request("high.bin");
     req.kind = TransferType::Ascii;
-    session.start_get(Instant::ZERO, &req).unwrap();
-    let seen = drive(&mut port, &mut session, &[]);
+    engine.start_get(now(), &req).unwrap();
+    let seen = drive(&mut port, &mut engine, &[]);
     assert_eq!(seen.end, Ok(bytes.len() as u64));
     assert_eq!(seen.payload, cleared);
 
     let mut req = rig.request("high-up.bin");
     req.kind = TransferType::Ascii;
-    session.start_put(Instant::ZERO, &req).unwrap();
-    let seen = drive(&mut port, &mut session, &bytes);
+    engine.start_put(now(), &req).unwrap();
+    let seen = drive(&mut port, &mut engine, &bytes);
     assert_eq!(seen.end, Ok(bytes.len() as u64));
     assert_eq!(rig.file("high-up.bin"), cleared);
+}
+
+#[test]
+fn a_host_killed_mid_upload_is_recovered_by_the_next_process() {
+    let rig = Rig::new(Options::default());
+    let bytes = sample(1 << 20, 21);
+    let mut port = rig.open();
+    let mut engine = Engine::default();
+    engine.start_put(now(), &rig.request("killed.bin")).unwrap();
+    assert!(drive_until(&mut port, &mut engine, &bytes, Some(200_000)).is_none());
+    drop((engine, port));
+    // A new process: its engine ends the upload the modem still waits in, then works.
+    let seen = put(&rig, "next.bin", &bytes);
+    assert_eq!(seen.end, Ok(bytes.len() as u64));
+    assert!(rig.file("next.bin") == bytes, "the stored file differs");
+    let killed = rig.file("killed.bin");
+    assert!(killed.len() >= 100_000 && bytes.starts_with(&killed), "{} bytes", killed.len());
+}
+
+#[test]
+fn a_host_killed_mid_download_is_recovered_by_the_next_process() {
+    let rig = Rig::new(Options::default());
+    let bytes = sample(4 << 20, 22);
+    rig.put_file("big.bin", &bytes);
+    let mut port = rig.open();
+    let mut engine = Engine::default();
+    engine.start_get(now(), &rig.request("big.bin")).unwrap();
+    assert!(drive_until(&mut port, &mut engine, &[], Some(100_000)).is_none());
+    drop((engine, port));
+    // The rest of the data is still coming: the next engine drains it, then downloads.
+    let seen = get(&rig, "big.bin");
+    assert_eq!(seen.end, Ok(bytes.len() as u64));
+    assert!(seen.payload == bytes, "the downloaded file differs");
 }

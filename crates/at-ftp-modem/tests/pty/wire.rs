@@ -228,3 +228,56 @@ fn fail_upload_after_n_bytes_ends_with_etx_and_37966_in_command_mode() {
     let seen = read_until(&mut port, b"AT\r\r\nOK\r\n", Duration::from_secs(10));
     assert_eq!(show(&seen), show(b"\x03\r\n#CME ERROR: 37966\r\nef\r\r\nERROR\r\nAT\r\r\nOK\r\n"));
 }
+
+#[test]
+fn bytes_before_at_are_ignored_and_a_bare_at_is_answered() {
+    let (_rig, mut port) = ready(Faults::default(), b"\r\nOK\r\n");
+    check(&mut port, "AT", b"AT\r\r\nOK\r\n");
+    // What a host's resynchronisation sends a modem in command mode.
+    check(&mut port, "\x03\x03AT", b"\x03\x03AT\r\r\nOK\r\n");
+    check(
+        &mut port,
+        "\0\x03junkAT#VSTATE",
+        b"\0\x03junkAT#VSTATE\r\r\n#STATE: \"IDLE\"\r\n\r\nOK\r\n",
+    );
+}
+
+#[test]
+fn etx_etx_at_after_upload_data_ends_the_upload_once_then_the_probe_is_answered() {
+    let (rig, mut port) = ready(Faults { echo_off: true, ..Faults::default() }, b"\r\nOK\r\n");
+    for line in ["AT#FTPPUTPATH=\"/\"", "AT#FTPPUTFILENAME=\"up.bin\""] {
+        let seen = command(&mut port, line, b"\r\nOK\r\n");
+        assert!(seen.ends_with(b"\r\nOK\r\n"), "{}", show(&seen));
+    }
+    check(&mut port, "AT#FTPPUT", b"\r\nOk_Info_WaitingForData\r\n");
+    std::io::Write::write_all(&mut port, b"da\x10\x03ta\x03\x03AT\r").unwrap();
+    // The upload's ETX and result once the server has the file; then the probe's answer.
+    let seen = read_until(&mut port, b"\x03\r\nOK\r\n\r\nOK\r\n", Duration::from_secs(10));
+    assert_eq!(show(&seen), show(b"\x03\r\nOK\r\n\r\nOK\r\n"));
+    let after = read_until(&mut port, b"never", Duration::from_millis(300));
+    assert_eq!(show(&after), "", "a second answer");
+    assert_eq!(rig.file("up.bin"), b"da\x03ta");
+}
+
+#[test]
+fn the_host_is_ignored_during_a_download() {
+    // Paced, so that the data phase lasts about a second.
+    let rig = Rig::new(Options { baud: Some(38_400), ..Options::default() });
+    rig.put_file("f.bin", &[b'x'; 4000]);
+    let mut port = rig.open();
+    set_params(&mut port, &rig, "f.bin", b"\r\nOK\r\n");
+    std::io::Write::write_all(&mut port, b"AT#FTPGET\r").unwrap();
+    let seen = read_until(&mut port, b"Ok_Info_DataBegin\r\n", Duration::from_secs(10));
+    assert!(seen.ends_with(b"Ok_Info_DataBegin\r\n"), "{}", show(&seen));
+    // A resynchronisation's bytes and a command, in the middle of the data.
+    std::io::Write::write_all(&mut port, b"\x03\x03AT\rAT#FTPGETFILENAME=\"other\"\r").unwrap();
+    let seen = read_until(&mut port, b"\x03\r\nOK\r\n", Duration::from_secs(20));
+    assert_eq!(show(&seen), show(&[&[b'x'; 4000][..], b"\x03\r\nOK\r\n"].concat()));
+    let after = read_until(&mut port, b"never", Duration::from_millis(300));
+    assert_eq!(show(&after), "", "bytes of the data phase were answered after it");
+    check(
+        &mut port,
+        "AT#FTPGETFILENAME?",
+        b"AT#FTPGETFILENAME?\r\r\n#FTPGETFILENAME: \"f.bin\"\r\n\r\nOK\r\n",
+    );
+}
