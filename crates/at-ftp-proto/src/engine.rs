@@ -1696,6 +1696,11 @@ impl Engine {
         let State::Busy(op) = &mut self.state else { return };
         let Phase::Resync { step, probes, .. } = &mut op.phase else { return };
         let probes = *probes;
+        // A drain that starts again keeps its count: it is one drain, reported once.
+        let drained = match step {
+            Recovery::Drain { bytes, .. } => *bytes,
+            _ => 0,
+        };
         match (step, reply) {
             (_, Reply::DataBegin { .. }) => {
                 // A download starts (a late answer to the last process's `AT#FTPGET`, or to
@@ -1703,7 +1708,7 @@ impl Engine {
                 // takes; no terminator of ours is due.
                 let decoder = Some(Unescaper::with(self.config.specials, Mode::Lenient));
                 if let Phase::Resync { suspect, step, upload_ended, .. } = &mut op.phase {
-                    *step = Recovery::Drain { decoder, bytes: 0 };
+                    *step = Recovery::Drain { decoder, bytes: drained };
                     *suspect = Suspect::Download;
                     *upload_ended = true;
                 }
@@ -1714,7 +1719,7 @@ impl Engine {
                 // An upload phase opens: once the line is quiet it gets its lone terminator
                 // (nothing of ours was sent into it), before any probe.
                 if let Phase::Resync { suspect, step, upload_ended, .. } = &mut op.phase {
-                    *step = Recovery::Drain { decoder: None, bytes: 0 };
+                    *step = Recovery::Drain { decoder: None, bytes: drained };
                     *suspect = Suspect::Upload { dangling: false };
                     *upload_ended = false;
                 }
