@@ -1636,7 +1636,7 @@ impl Engine {
         if core::mem::take(skip_lf) && input.first() == Some(&b'\n') {
             return 1;
         }
-        let (p, invalid) = match decoder.unescape(input, &mut self.payload) {
+        let (mut p, invalid) = match decoder.unescape(input, &mut self.payload) {
             Ok(p) => (p, None),
             // What came before the bad pair is delivered all the same.
             Err(e) => (e.progress, Some(e)),
@@ -1644,6 +1644,12 @@ impl Engine {
         if invalid.is_some() {
             // Read the rest of the data through to its end without judging it.
             *decoder = Unescaper::with(specials, Mode::Lenient);
+            if p.consumed == 0 {
+                // The bad pair's DLE came in an earlier read, so nothing was taken: drain on
+                // now (delivering nothing), or the rest would wait for more input.
+                let q = decoder.unescape(input, &mut self.payload).unwrap_or_else(|e| e.progress);
+                p = crate::codec::Progress { consumed: q.consumed, written: 0, end: q.end };
+            }
         }
         let deliver = op.failure.is_none() && p.written > 0;
         if deliver {

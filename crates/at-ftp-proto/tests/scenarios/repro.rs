@@ -518,3 +518,24 @@ fn a_data_phase_seen_before_a_command_is_ended_first() {
         ]
     );
 }
+
+/// An undefined pair whose DLE ended the previous read: the rest of the data is drained at
+/// once, through its terminator and result, not left waiting for more input (found by the
+/// transcript fuzz target).
+#[test]
+fn a_bad_pair_split_across_reads_does_not_stall_the_drain() {
+    let mut items = V1.transfer_setup(false);
+    items.push(Item::Host(b"AT#FTPGET\r".to_vec()));
+    items.push(Item::Modem(b"\r\nOk_Info_DataBegin\r\nab\x10".to_vec()));
+    // The line after the terminator, then silence: the data phase is over, so the line is
+    // read as a line (an URC) and the deadline is the result's, not the data's.
+    items.push(Item::Modem(b"s\x10\x03\x03\r\nRING\r\n".to_vec()));
+    items.push(Item::Wait(30_000));
+    let out = run(&mut get_session(), &items, usize::MAX);
+    let bad = Error::Protocol(ProtocolError::InvalidEscape { offset: 2, byte: b's' });
+    assert_eq!(
+        out.events,
+        [Seen::DataBegin, Seen::Unsolicited(b"RING".to_vec()), Seen::Failed(bad, 2)]
+    );
+    assert_eq!(out.payload, b"ab");
+}
