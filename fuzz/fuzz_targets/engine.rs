@@ -101,7 +101,8 @@ fn leaks(bytes: &[u8]) -> bool {
 
 impl Host {
     fn start(&mut self, op: Op) {
-        let request = Request::new("ftp.example.com", "user", PASSWORD, "/pub", "f.bin");
+        let request =
+            Request::new("ftp.example.com", "f.bin").with_login("user", PASSWORD).with_dir("/pub");
         let link = LinkRequest { apn: "internet", user: "u", password: PASSWORD };
         let busy = self.engine.is_busy();
         let now = self.now;

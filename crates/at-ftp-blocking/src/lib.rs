@@ -14,7 +14,7 @@
 //!         eprintln!("{bytes} bytes");
 //!     }
 //! });
-//! let request = Request::new("ftp.example.com", "anonymous", "guest", "/pub", "hello.bin");
+//! let request = Request::new("ftp.example.com", "hello.bin").with_login("anonymous", "guest").with_dir("/pub");
 //! // The file appears at the path only after the modem's final `OK`.
 //! let bytes = client.get_to_file(&request, "hello.bin".as_ref())?;
 //! # Ok(())

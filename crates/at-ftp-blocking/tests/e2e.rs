@@ -208,7 +208,7 @@ fn the_port_going_away_is_a_port_error() {
     let mut c = client(&bed, Config::default());
     let line = bed.line().to_owned();
     drop(bed); // the emulator, its pty and the server go away
-    let req = Request::new("h", "u", "p", "/", "f");
+    let req = Request::new("h", "f").with_login("u", "p").with_dir("/");
     let err = c.get(&req, &mut io::sink()).unwrap_err();
     assert!(matches!(err, Error::Port(_)), "{err} ({})", line.display());
 }
@@ -217,7 +217,8 @@ fn the_port_going_away_is_a_port_error() {
 fn refused_parameters_never_reach_the_port() {
     let bed = bed(Faults::default());
     let mut c = client(&bed, Config::default());
-    let req = Request::new(Testbed::HOST, "u", "p", "/", "evil\"\rAT#FTPPW=\"x");
+    let req =
+        Request::new(Testbed::HOST, "evil\"\rAT#FTPPW=\"x").with_login("u", "p").with_dir("/");
     let err = c.get(&req, &mut io::sink()).unwrap_err();
     assert!(matches!(err, Error::Refused(_)), "{err}");
     // Nothing was sent: the stored file name is still unset.
@@ -344,7 +345,7 @@ fn a_tcp_stream_and_a_tty_port_work_as_well_as_a_boxed_port() {
     let modem = std::thread::spawn(move || serve(listener.accept().unwrap().0, &served));
     let stream = std::net::TcpStream::connect(addr).unwrap();
     let mut c = Client::new(stream, Config::default()).unwrap();
-    let req = Request::new("ftp.example.com", "u", "p", "/", "f");
+    let req = Request::new("ftp.example.com", "f").with_login("u", "p").with_dir("/");
     let mut back = Vec::new();
     assert_eq!(c.get(&req, &mut back).unwrap(), 50_000);
     assert!(back == file);

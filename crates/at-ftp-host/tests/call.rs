@@ -111,7 +111,7 @@ impl Line {
 }
 
 fn request() -> Request<'static> {
-    Request::new("ftp.example.com", "u", "p", "/", "f")
+    Request::new("ftp.example.com", "f").with_login("u", "p").with_dir("/")
 }
 
 #[test]
@@ -286,7 +286,7 @@ fn a_port_that_takes_nothing_fails_at_the_engines_write_deadline() {
 fn a_refused_request_sends_nothing() {
     let mut engine = Engine::default();
     let mut hooks = Hooks::default();
-    let req = Request::new("h", "u", "p", "/", "evil\"\rAT#FTPPW=\"x");
+    let req = Request::new("h", "evil\"\rAT#FTPPW=\"x").with_login("u", "p").with_dir("/");
     let mut call = Call::new(&mut hooks, Op::Get(&req));
     assert!(matches!(call.poll(&mut engine, Instant::ZERO), Io::Done(Err(Error::Refused(_)))));
     assert!(!engine.is_busy());

@@ -30,7 +30,7 @@ const REPLY_END: u8 = 0xfe;
 fn transcript(put: bool, faults: Faults, resync: bool) -> (Vec<u8>, Vec<Vec<u8>>) {
     let mut modem = Modem::new(faults);
     let mut engine = Engine::new(Config { resync, ..Config::default() }).expect("a valid config");
-    let req = Request::new("ftp.example.com", "user", "pw", "/pub", "f.bin");
+    let req = Request::new("ftp.example.com", "f.bin").with_login("user", "pw").with_dir("/pub");
     let mut now = Instant::ZERO;
     let started = if put { engine.start_put(now, &req) } else { engine.start_get(now, &req) };
     started.expect("a valid request");

@@ -62,7 +62,8 @@ impl Testbed {
 
     /// A binary transfer of `file` in the served root, with the server's port and login.
     pub fn request<'a>(&self, file: &'a str) -> Request<'a> {
-        let mut req = Request::new(Self::HOST, Self::USER, Self::PASSWORD, "/", file);
+        let mut req =
+            Request::new(Self::HOST, file).with_login(Self::USER, Self::PASSWORD).with_dir("/");
         req.port = self.server.addr().port();
         req
     }

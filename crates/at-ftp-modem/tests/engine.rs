@@ -21,7 +21,7 @@ use at_ftp_proto::{
 use common::{End, Line, Port, Run, Stop, Store, clean_resync, run};
 
 fn request(file: &str) -> Request<'_> {
-    Request::new("ftp.example.com", "user", "hunter2", "/pub", file)
+    Request::new("ftp.example.com", file).with_login("user", "hunter2").with_dir("/pub")
 }
 
 /// Runs the engine's operation to its end.

@@ -302,7 +302,7 @@ impl World {
     fn start(&mut self, put: bool) {
         let name = format!("put{}.bin", self.ops.len());
         let (dir, file) = if put { ("/pub", name.as_str()) } else { ("/pub", "get.bin") };
-        let req = Request::new("ftp.example.com", "user", "pw-Zq7x", dir, file);
+        let req = Request::new("ftp.example.com", file).with_login("user", "pw-Zq7x").with_dir(dir);
         let started = if put {
             self.engine.start_put(self.now, &req)
         } else {

@@ -155,7 +155,8 @@ fn run(
 fn main() -> Result<(), Box<dyn Error>> {
     let mut file: Vec<u8> = b"report.csv\r\n".to_vec();
     file.extend((0..100_000u32).map(|i| (i * 7 % 256) as u8));
-    let request = Request::new("ftp.example.com", "bob", "hunter2", "/in", "report.csv");
+    let request =
+        Request::new("ftp.example.com", "report.csv").with_login("bob", "hunter2").with_dir("/in");
     let mut modem = Modem::default();
     let mut engine = Engine::default();
 

@@ -74,20 +74,27 @@ pub struct Request<'a> {
 }
 
 impl<'a> Request<'a> {
-    /// A binary transfer of `file` in `dir` on `server`, port 21, logging in as `user`.
-    pub const fn new(
-        server: &'a str,
-        user: &'a str,
-        password: &'a str,
-        dir: &'a str,
-        file: &'a str,
-    ) -> Self {
+    /// A binary transfer of `file` on `server`, port 21, in the login directory, logging in
+    /// as `anonymous` with an empty password; the `with_*` methods set the rest.
+    ///
+    /// ```
+    /// use at_ftp_proto::{Request, TransferType};
+    ///
+    /// let req = Request::new("ftp.example.com", "data.bin")
+    ///     .with_login("bob", "s3cret")
+    ///     .with_dir("/pub")
+    ///     .with_port(2121)
+    ///     .with_kind(TransferType::Ascii);
+    /// assert_eq!((req.user, req.dir, req.port), ("bob", "/pub", 2121));
+    /// assert!(!format!("{req:?}").contains("s3cret"));
+    /// ```
+    pub const fn new(server: &'a str, file: &'a str) -> Self {
         Request {
             server,
             port: 21,
-            user,
-            password,
-            dir,
+            user: "anonymous",
+            password: "",
+            dir: "",
             file,
             kind: TransferType::Binary,
             mode: None,
@@ -518,7 +525,8 @@ mod tests {
 
     #[test]
     fn a_download_is_encoded_in_order() {
-        let mut req = Request::new("ftp.example.com", "bob", "s3cret", "/pub", "a.bin");
+        let mut req =
+            Request::new("ftp.example.com", "a.bin").with_login("bob", "s3cret").with_dir("/pub");
         req.port = 2121;
         req.mode = Some(1);
         let s = Script::transfer(&req, false, &Limits::DEFAULT).unwrap();
@@ -539,20 +547,24 @@ mod tests {
     fn values_that_could_inject_a_command_are_refused() {
         let bad = ["a\"b", "a\rAT#FTPPW", "a\nb", "\0", "x\x7f", "\x1b"];
         for v in bad {
-            let req = Request::new("h", "u", "p", "", v);
+            let req = Request::new("h", v).with_login("u", "p");
             let err = Script::transfer(&req, true, &Limits::DEFAULT).unwrap_err();
             assert_eq!(err.field, Field::File, "{v:?}");
             assert!(matches!(err.problem, Problem::Forbidden { .. }), "{v:?}");
         }
         let long = [b'a'; 121];
         let long = core::str::from_utf8(&long).unwrap();
-        let err = Script::transfer(&Request::new(long, "u", "p", "", "f"), false, &Limits::DEFAULT)
-            .unwrap_err();
+        let err = Script::transfer(
+            &Request::new(long, "f").with_login("u", "p"),
+            false,
+            &Limits::DEFAULT,
+        )
+        .unwrap_err();
         assert_eq!(
             err,
             ParamError { field: Field::Server, problem: Problem::TooLong { max: 120 } }
         );
-        let mut req = Request::new("h", "u", "p", "", "f");
+        let mut req = Request::new("h", "f").with_login("u", "p");
         req.port = 0;
         assert_eq!(
             Script::transfer(&req, false, &Limits::DEFAULT).unwrap_err().problem,
@@ -568,7 +580,7 @@ mod tests {
         let max = [b'x'; 255];
         let max = core::str::from_utf8(&max).unwrap();
         let cred = &max[..128];
-        let mut req = Request::new(max, cred, cred, max, max);
+        let mut req = Request::new(max, max).with_login(cred, cred).with_dir(max);
         req.port = 65535;
         req.mode = Some(255);
         let s = Script::transfer(&req, true, &Limits::MAX).unwrap();
@@ -587,7 +599,7 @@ mod tests {
 
     #[test]
     fn debug_hides_passwords() {
-        let req = Request::new("h", "u", "hunter2", "", "f");
+        let req = Request::new("h", "f").with_login("u", "hunter2");
         assert!(!std::format!("{req:?}").contains("hunter2"));
         let link = LinkRequest { apn: "a", user: "u", password: "hunter2" };
         assert!(!std::format!("{link:?}").contains("hunter2"));

@@ -121,7 +121,7 @@
 //! let mut port = Port::default(); // a serial port, in real life
 //! let mut now = Instant::ZERO; // from the adapter's clock, in real life
 //! let mut engine = Engine::default();
-//! let request = Request::new("ftp.example.com", "anonymous", "guest", "/pub", "hello.bin");
+//! let request = Request::new("ftp.example.com", "hello.bin").with_login("anonymous", "guest").with_dir("/pub");
 //! engine.start_get(now, &request)?;
 //!
 //! let mut file = Vec::new(); // a temporary file, renamed into place after `Done(Ok)`

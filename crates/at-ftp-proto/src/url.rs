@@ -183,7 +183,9 @@ impl Url {
     /// The request this URL names: a binary transfer (set [`Request::kind`] and
     /// [`Request::mode`] on it as needed). Check it with [`Request::check`] before use.
     pub fn request(&self) -> Request<'_> {
-        Request::new(&self.server, &self.user, &self.password, &self.dir, &self.file)
+        Request::new(&self.server, &self.file)
+            .with_login(&self.user, &self.password)
+            .with_dir(&self.dir)
             .with_port(self.port)
     }
 }

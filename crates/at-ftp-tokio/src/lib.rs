@@ -10,7 +10,7 @@
 //!
 //! # async fn demo() -> Result<(), at_ftp_tokio::Error> {
 //! let mut client = Client::open("/dev/ttyUSB0", &Line::default())?;
-//! let request = Request::new("ftp.example.com", "anonymous", "guest", "/pub", "hello.bin");
+//! let request = Request::new("ftp.example.com", "hello.bin").with_login("anonymous", "guest").with_dir("/pub");
 //! // The file appears at the path only after the modem's final `OK`.
 //! let bytes = client.get_to_file(&request, "hello.bin".as_ref()).await?;
 //! # Ok(())

@@ -179,7 +179,10 @@ async fn the_port_going_away_is_a_port_error() {
     let bed = bed(Faults::default());
     let mut c = client(&bed, Config::default());
     drop(bed);
-    let err = c.get(&Request::new("h", "u", "p", "/", "f"), &mut Vec::new()).await.unwrap_err();
+    let err = c
+        .get(&Request::new("h", "f").with_login("u", "p").with_dir("/"), &mut Vec::new())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Port(_)), "{err}");
 }
 
@@ -209,7 +212,7 @@ async fn a_duplex_stream_works_as_well_as_a_port() {
     });
     let mut c = Client::new(near, Config::default()).unwrap();
     let mut back = Vec::new();
-    let req = Request::new("ftp.example.com", "u", "p", "/", "f");
+    let req = Request::new("ftp.example.com", "f").with_login("u", "p").with_dir("/");
     assert_eq!(c.get(&req, &mut back).await.unwrap(), 20_000);
     assert!(back == file);
     drop(c);
@@ -270,7 +273,7 @@ async fn a_call_dropped_mid_write_is_resumed_so_the_modem_stays_in_step() {
     let progress = watch_progress(&mut c);
     // All DLEs: every byte is stuffed in two, so a write cut anywhere may split a pair.
     let file = vec![DLE; 200_000];
-    let req = Request::new("ftp.example.com", "u", "p", "/", "up.bin");
+    let req = Request::new("ftp.example.com", "up.bin").with_login("u", "p").with_dir("/");
     let mut source = file.as_slice();
     let cut = tokio::time::timeout(Duration::from_millis(300), c.put(&req, &mut source)).await;
     assert!(cut.is_err(), "the upload finished before the cancellation");

@@ -108,7 +108,7 @@ fn failing_server(data: Vec<u8>) -> u16 {
 fn a_transfer_the_server_fails_ends_with_etx_and_37966() {
     let rig = Rig::new(Options::default());
     let data = sample(10_000, 11);
-    let mut req = Request::new("127.0.0.1", USER, PASSWORD, "/", "f.bin");
+    let mut req = Request::new("127.0.0.1", "f.bin").with_login(USER, PASSWORD).with_dir("/");
     req.port = failing_server(data.clone());
     let seen = get_with(&rig, &req);
     assert_eq!(seen.end, cme(37966));

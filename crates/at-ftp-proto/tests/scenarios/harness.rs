@@ -319,7 +319,9 @@ impl Style {
 
 /// The request every transfer scenario uses.
 pub fn request() -> at_ftp_proto::Request<'static> {
-    at_ftp_proto::Request::new("ftp.example.com", "user", "hunter2", "/pub", "file.bin")
+    at_ftp_proto::Request::new("ftp.example.com", "file.bin")
+        .with_login("user", "hunter2")
+        .with_dir("/pub")
 }
 
 /// The config of a line known clean (no resynchronisation at the start).

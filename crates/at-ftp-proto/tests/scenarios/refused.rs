@@ -15,7 +15,7 @@ fn is_idle(s: &mut Engine) -> bool {
 #[test]
 fn a_file_name_cannot_inject_a_command() {
     let mut s = engine();
-    let req = Request::new("h", "u", "p", "/", "x\"\rAT#FTPSERV=\"evil");
+    let req = Request::new("h", "x\"\rAT#FTPSERV=\"evil").with_login("u", "p").with_dir("/");
     let err = s.start_get(Instant::ZERO, &req).expect_err("refused");
     assert_eq!(
         err,
@@ -29,11 +29,11 @@ fn a_file_name_cannot_inject_a_command() {
 fn every_string_field_is_checked() {
     let mut s = engine();
     let cases: [(Request<'_>, Field); 5] = [
-        (Request::new("a\nb", "u", "p", "", "f"), Field::Server),
-        (Request::new("h", "u\0", "p", "", "f"), Field::User),
-        (Request::new("h", "u", "p\"", "", "f"), Field::Password),
-        (Request::new("h", "u", "p", "d\x7f", "f"), Field::Dir),
-        (Request::new("h", "u", "p", "", ""), Field::File),
+        (Request::new("a\nb", "f").with_login("u", "p"), Field::Server),
+        (Request::new("h", "f").with_login("u\0", "p"), Field::User),
+        (Request::new("h", "f").with_login("u", "p\""), Field::Password),
+        (Request::new("h", "f").with_login("u", "p").with_dir("d\x7f"), Field::Dir),
+        (Request::new("h", "").with_login("u", "p"), Field::File),
     ];
     for (req, field) in cases {
         match s.start_put(Instant::ZERO, &req) {
@@ -54,7 +54,7 @@ fn every_string_field_is_checked() {
 fn limits_and_ports() {
     let mut s = engine();
     let long_user = "u".repeat(65);
-    let req = Request::new("h", &long_user, "p", "", "f");
+    let req = Request::new("h", "f").with_login(&long_user, "p");
     assert_eq!(
         s.start_get(Instant::ZERO, &req),
         Err(StartError::Param(ParamError {
@@ -63,7 +63,7 @@ fn limits_and_ports() {
         }))
     );
     let user = "u".repeat(64);
-    let mut req = Request::new("h", &user, "p", "", "f");
+    let mut req = Request::new("h", "f").with_login(&user, "p");
     req.port = 0;
     assert_eq!(
         s.start_get(Instant::ZERO, &req),
@@ -76,7 +76,7 @@ fn limits_and_ports() {
 #[test]
 fn one_operation_at_a_time() {
     let mut s = engine();
-    let req = Request::new("h", "u", "p", "", "f");
+    let req = Request::new("h", "f").with_login("u", "p");
     s.start_get(Instant::ZERO, &req).expect("valid request");
     assert_eq!(s.start_put(Instant::ZERO, &req), Err(StartError::Busy));
     assert_eq!(write_next(&mut s, Instant::ZERO), b"AT#FTPSERV=\"h\"\r");

@@ -201,7 +201,7 @@ fn configs_that_cannot_work_are_refused_and_limits_are_configurable() {
         ..Config::default()
     };
     let mut e = Engine::new(short).unwrap();
-    let req = Request::new("h", "u", "p", "/", "nine.byte");
+    let req = Request::new("h", "nine.byte").with_login("u", "p").with_dir("/");
     assert_eq!(
         e.start_get(Instant::ZERO, &req),
         Err(StartError::Param(ParamError {

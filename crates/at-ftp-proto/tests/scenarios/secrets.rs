@@ -7,7 +7,8 @@ use crate::harness::*;
 #[test]
 fn transmit_shows_no_password() {
     let mut s = engine();
-    s.start_get(Instant::ZERO, &Request::new("h", "u", "hunter2", "", "f")).expect("valid request");
+    s.start_get(Instant::ZERO, &Request::new("h", "f").with_login("u", "hunter2"))
+        .expect("valid request");
     let now = Instant::ZERO;
     let mut logged = String::new();
     let mut sent = Vec::new();
