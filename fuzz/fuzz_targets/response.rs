@@ -3,7 +3,11 @@
 //! letter case.
 #![no_main]
 
-use at_ftp_proto::response::{Response, Value, parse};
+use at_ftp_proto::{Response, Value};
+
+fn parse(line: &[u8]) -> Response<'_> {
+    Response::parse(line)
+}
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|line: &[u8]| {

@@ -6,7 +6,7 @@
 mod oracle;
 
 use arbitrary::Arbitrary;
-use at_ftp_proto::{Escaper, Mode, Specials, Unescaper};
+use at_ftp_proto::{Escaper, Specials, Strictness, Unescaper};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -36,7 +36,7 @@ fuzz_target!(|input: Input| {
     let wire =
         oracle::drive_escape(&mut Escaper::with(specials), &input.payload, &payload_cuts, cap);
     assert_eq!(wire, oracle::escape(&input.payload, specials.dle(), specials.etx()));
-    for mode in [Mode::Strict, Mode::Lenient] {
+    for mode in [Strictness::Strict, Strictness::Lenient] {
         let got =
             oracle::drive_unescape(&mut Unescaper::with(specials, mode), &wire, &wire_cuts, cap);
         assert_eq!(got.payload, input.payload);

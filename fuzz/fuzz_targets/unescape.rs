@@ -7,7 +7,7 @@
 mod oracle;
 
 use arbitrary::Arbitrary;
-use at_ftp_proto::{Mode, Specials, Unescaper};
+use at_ftp_proto::{Specials, Strictness, Unescaper};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -30,7 +30,7 @@ fuzz_target!(|input: Input| {
             Err(_) => return,
         }
     };
-    let mode = if input.lenient { Mode::Lenient } else { Mode::Strict };
+    let mode = if input.lenient { Strictness::Lenient } else { Strictness::Strict };
     let cuts: Vec<usize> = input.cuts.iter().map(|&c| usize::from(c)).collect();
     let want = oracle::unescape(&input.wire, specials.dle(), specials.etx(), input.lenient);
 

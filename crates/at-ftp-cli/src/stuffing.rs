@@ -3,7 +3,7 @@
 
 use std::io::{self, ErrorKind, Read, Write};
 
-use at_ftp_proto::{Escaper, Mode, Specials, Unescaper};
+use at_ftp_proto::{Escaper, Specials, Strictness, Unescaper};
 
 /// How much of the input is read at once.
 const CHUNK: usize = 64 * 1024;
@@ -53,7 +53,7 @@ pub(crate) fn unstuff(
     input: &mut dyn Read,
     output: &mut dyn Write,
 ) -> io::Result<Unstuffed> {
-    let mode = if lenient { Mode::Lenient } else { Mode::Strict };
+    let mode = if lenient { Strictness::Lenient } else { Strictness::Strict };
     let mut unescaper = Unescaper::with(specials, mode);
     let mut buf = vec![0u8; CHUNK];
     let mut out = Vec::with_capacity(CHUNK + 2);

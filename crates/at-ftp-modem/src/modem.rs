@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use at_ftp_proto::{Escaper, Mode, Unescaper};
+use at_ftp_proto::{Escaper, Strictness, Unescaper};
 
 /// The longest command line the modem takes; longer ones get `#CME ERROR: 34881`.
 pub const MAX_COMMAND: usize = 1024;
@@ -405,7 +405,7 @@ impl Modem {
         if let State::Starting { put: true } = self.state {
             self.urc_before_data();
             self.result("Ok_Info_WaitingForData", 1028);
-            let unescaper = Unescaper::with(Default::default(), Mode::Lenient);
+            let unescaper = Unescaper::with(Default::default(), Strictness::Lenient);
             self.state = State::Upload { unescaper, taken: 0 };
         }
     }
@@ -616,7 +616,7 @@ impl Modem {
                 DataPhase::Upload => {
                     // The `OK` comes after the host's terminator.
                     self.result("Ok_Info_WaitingForData", 1028);
-                    let unescaper = Unescaper::with(Default::default(), Mode::Lenient);
+                    let unescaper = Unescaper::with(Default::default(), Strictness::Lenient);
                     self.state = State::StrayUpload { unescaper };
                     return;
                 }

@@ -42,7 +42,7 @@ use core::net::Ipv4Addr;
 use core::time::Duration;
 
 use crate::answer::{Reply, classify};
-use crate::codec::{Escaper, Mode, Specials, Unescaper};
+use crate::codec::{Escaper, Specials, Strictness, Unescaper};
 use crate::command::{Command, Dialect, Limits, LinkRequest, Param, Request, Script, Step};
 use crate::error::{ConfigError, Error, Field, ModemError, ProtocolError, StartError, Timer};
 use crate::line::{Frame, Framer, MAX_LINE, MIN_LINE};
@@ -96,7 +96,7 @@ pub struct Config {
     /// [`MIN_LINE`]..=[`MAX_LINE`], default 256.
     pub max_line_len: usize,
     /// What a DLE followed by an ordinary byte means in download data. Default strict: an error.
-    pub escape_mode: Mode,
+    pub strictness: Strictness,
     /// The two special bytes of the stuffing. Default DLE 0x10, ETX 0x03.
     pub specials: Specials,
     /// The string length limits of the parameters (PROTOCOL.md section 2, \[ours\]).
@@ -168,7 +168,7 @@ impl Default for Config {
             quiet_time: Duration::from_millis(500),
             quiet_cap: Duration::from_secs(30),
             max_line_len: 256,
-            escape_mode: Mode::Strict,
+            strictness: Strictness::Strict,
             specials: Specials::DEFAULT,
             limits: Limits::DEFAULT,
             resync: true,
@@ -985,7 +985,7 @@ impl Engine {
     }
 
     fn lenient(&self) -> Unescaper {
-        Unescaper::with(self.config.specials, Mode::Lenient)
+        Unescaper::with(self.config.specials, Strictness::Lenient)
     }
 
     fn start_quiet(&mut self, now: Instant) {
@@ -1478,10 +1478,10 @@ impl Engine {
     /// the data is only drained (then lenient: nothing of it is judged).
     fn enter_download(&mut self, now: Instant, skip_lf: bool) {
         let (specials, strictness, data_timeout) =
-            (self.config.specials, self.config.escape_mode, self.config.data_timeout);
+            (self.config.specials, self.config.strictness, self.config.data_timeout);
         let State::Busy(op) = &mut self.state else { return };
         let wanted = op.failure.is_none();
-        let mode = if wanted { strictness } else { Mode::Lenient };
+        let mode = if wanted { strictness } else { Strictness::Lenient };
         op.phase = Phase::Download { decoder: Unescaper::with(specials, mode), skip_lf };
         self.framer.forget_cr();
         self.timers.stop_phase();
@@ -1643,7 +1643,7 @@ impl Engine {
         };
         if invalid.is_some() {
             // Read the rest of the data through to its end without judging it.
-            *decoder = Unescaper::with(specials, Mode::Lenient);
+            *decoder = Unescaper::with(specials, Strictness::Lenient);
             if p.consumed == 0 {
                 // The bad pair's DLE came in an earlier read, so nothing was taken: drain on
                 // now (delivering nothing), or the rest would wait for more input.
@@ -1712,7 +1712,7 @@ impl Engine {
                 // A download starts (a late answer to the last process's `AT#FTPGET`, or to
                 // a probe): its data is drained as data, to its terminator, however long it
                 // takes; no terminator of ours is due.
-                let decoder = Some(Unescaper::with(self.config.specials, Mode::Lenient));
+                let decoder = Some(Unescaper::with(self.config.specials, Strictness::Lenient));
                 if let Phase::Resync { suspect, step, upload_ended, .. } = &mut op.phase {
                     *step = Recovery::Drain { decoder, bytes: drained };
                     *suspect = Suspect::Download;

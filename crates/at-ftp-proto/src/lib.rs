@@ -10,7 +10,7 @@
 //!
 //! # The DLE/ETX codec
 //!
-//! During a transfer the modem shields the file data with byte stuffing (module [`codec`]):
+//! During a transfer the modem shields the file data with byte stuffing:
 //! the escape byte DLE (0x10) and the terminator ETX (0x03) are each sent after a DLE, every
 //! other byte is sent as itself, and a lone ETX ends the data. A file of the five bytes
 //! `41 03 42 10 43` travels as
@@ -23,6 +23,13 @@
 //!
 //! The codec is usable on its own: other modems (Motorola G24, Sierra WIPsoft) and this stack's
 //! socket `#DLEMODE` use the same rule, and [`Specials`] lets both bytes be chosen.
+//! [`Unescaper`] decodes wire bytes in chunks of any size, up to and including the lone
+//! terminator, and never consumes a byte after it; [`Escaper`] encodes an upload and writes
+//! the terminator. Each call reports in a [`Progress`] exactly what it consumed and wrote, so
+//! output buffers of any size make progress. A DLE followed by another byte is an error in
+//! [`Strictness::Strict`] (the default), passed through in [`Strictness::Lenient`]. The hot
+//! loops come in kernels ([`Kernel`]): a portable one everywhere and, with the `simd` feature
+//! on x86-64, AVX2 and AVX-512 VBMI2 kernels picked at run time, all giving the same bytes.
 //!
 //! A complete decode loop over chunks as they come from a port, with a small output buffer:
 //!
@@ -192,19 +199,19 @@ extern crate alloc;
 extern crate std;
 
 mod answer;
-pub mod codec;
+mod codec;
 mod command;
 mod engine;
 mod error;
 mod line;
-pub mod response;
+mod response;
 mod time;
 #[cfg(feature = "alloc")]
 mod url;
 
 pub use codec::{
-    DLE, ETX, Escaper, InvalidEscape, Kernel, Mode, Progress, SameSpecials, Specials, Unescaper,
-    max_escaped_len,
+    DLE, ETX, Escaper, InvalidEscape, Kernel, Progress, SameSpecials, Specials, Strictness,
+    Unescaper, max_escaped_len,
 };
 pub use command::{Dialect, Limits, LinkRequest, Param, Request, TransferType};
 pub use engine::{
@@ -214,6 +221,7 @@ pub use error::{
     ConfigError, Error, Field, ModemError, ParamError, Problem, ProtocolError, StartError, Timer,
 };
 pub use line::{MAX_LINE, MIN_LINE};
+pub use response::{Response, Value};
 pub use time::Instant;
 #[cfg(feature = "alloc")]
 pub use url::{Url, UrlError};

@@ -13,18 +13,6 @@
 //! [`Response::Other`]. Surrounding spaces and tabs are ignored, and words are matched without
 //! regard to letter case.
 //!
-//! ```
-//! use at_ftp_proto::response::{Response, Value, parse};
-//!
-//! assert_eq!(parse(b"Ok_Info_DataBegin"), Response::DataBegin);
-//! assert_eq!(parse(b"1025"), Response::DataBegin);
-//! assert_eq!(parse(b"#CME ERROR: 38027"), Response::CmeError(38027));
-//! assert_eq!(
-//!     parse(br#"#FTPSERV: "ftp.example.com""#),
-//!     Response::Param { name: b"FTPSERV", value: Value::Quoted(b"ftp.example.com") },
-//! );
-//! assert_eq!(parse(b"OKAY"), Response::Other(b"OKAY"));
-//! ```
 
 use core::net::Ipv4Addr;
 
@@ -90,6 +78,30 @@ pub enum Value<'a> {
     Bare(&'a [u8]),
 }
 
+impl Response<'_> {
+    /// Classifies one framed line (no CR/LF in it). Never fails, never panics: what it does
+    /// not recognise is [`Response::Other`]; spaces and tabs around the line are ignored.
+    ///
+    /// ```
+    /// use at_ftp_proto::{Response, Value};
+    ///
+    /// let parse = Response::parse;
+    ///
+    /// assert_eq!(parse(b"Ok_Info_DataBegin"), Response::DataBegin);
+    /// assert_eq!(parse(b"1025"), Response::DataBegin);
+    /// assert_eq!(parse(b"#CME ERROR: 38027"), Response::CmeError(38027));
+    /// assert_eq!(
+    ///     parse(br#"#FTPSERV: "ftp.example.com""#),
+    ///     Response::Param { name: b"FTPSERV", value: Value::Quoted(b"ftp.example.com") },
+    /// );
+    /// assert_eq!(parse(b"OKAY"), Response::Other(b"OKAY"));
+    /// ```
+    #[must_use]
+    pub fn parse(line: &[u8]) -> Response<'_> {
+        parse(line)
+    }
+}
+
 /// The parsers below never build an error value: `()` is the cheapest error type nom accepts.
 type PResult<'a, O> = IResult<&'a [u8], O, ()>;
 
@@ -97,8 +109,7 @@ type PResult<'a, O> = IResult<&'a [u8], O, ()>;
 ///
 /// Spaces and tabs around the line are ignored; anything not recognised is
 /// [`Response::Other`] with the trimmed line.
-#[must_use]
-pub fn parse(line: &[u8]) -> Response<'_> {
+pub(crate) fn parse(line: &[u8]) -> Response<'_> {
     let line = trim(line);
     if let Some(code) = numeric(line) {
         return code;

@@ -4,7 +4,8 @@
 mod oracle;
 
 use at_ftp_proto::{
-    Escaper, InvalidEscape, Mode, Progress, SameSpecials, Specials, Unescaper, max_escaped_len,
+    Escaper, InvalidEscape, Progress, SameSpecials, Specials, Strictness, Unescaper,
+    max_escaped_len,
 };
 use oracle::{Decoded, Finish, drive_escape, drive_in_place, drive_unescape};
 
@@ -14,7 +15,7 @@ const E: u8 = 0x03;
 struct Case {
     name: &'static str,
     wire: &'static [u8],
-    mode: Mode,
+    mode: Strictness,
     payload: &'static [u8],
     consumed: usize,
     finish: Finish,
@@ -23,7 +24,7 @@ struct Case {
 const fn case(
     name: &'static str,
     wire: &'static [u8],
-    mode: Mode,
+    mode: Strictness,
     payload: &'static [u8],
     consumed: usize,
     finish: Finish,
@@ -33,8 +34,8 @@ const fn case(
 
 const OPEN: Finish = Finish::Open { mid_escape: false };
 const MID: Finish = Finish::Open { mid_escape: true };
-const S: Mode = Mode::Strict;
-const L: Mode = Mode::Lenient;
+const S: Strictness = Strictness::Strict;
+const L: Strictness = Strictness::Lenient;
 
 const CASES: &[Case] = &[
     case("empty input", b"", S, b"", 0, OPEN),
@@ -107,7 +108,7 @@ fn table() {
         for (how, got) in runs(c) {
             assert_eq!(got, want, "{} ({how})", c.name);
         }
-        let lenient = c.mode == Mode::Lenient;
+        let lenient = c.mode == Strictness::Lenient;
         assert_eq!(oracle::unescape(c.wire, D, E, lenient), want, "{} (oracle)", c.name);
     }
 }
@@ -188,7 +189,7 @@ fn strict_error_names_its_place_and_sticks() {
 
 #[test]
 fn lenient_in_place_owes_a_byte_across_calls() {
-    let mut dec = Unescaper::with(Specials::DEFAULT, Mode::Lenient);
+    let mut dec = Unescaper::with(Specials::DEFAULT, Strictness::Lenient);
     let mut first = *b"a\x10";
     let p = dec.unescape_in_place(&mut first).unwrap();
     assert_eq!((p.consumed, p.written, &first[..1]), (2, 1, &b"a"[..]));
@@ -212,7 +213,7 @@ fn other_special_bytes() {
     let mut enc = Escaper::with(s);
     let wire = drive_escape(&mut enc, payload, &[], 64);
     assert_eq!(wire, b"a\x1b\x04\x1b\x1b\x03\x10z\x04");
-    let got = drive_unescape(&mut Unescaper::with(s, Mode::Strict), &wire, &[3, 4], 2);
+    let got = drive_unescape(&mut Unescaper::with(s, Strictness::Strict), &wire, &[3, 4], 2);
     assert_eq!(got.payload, payload);
     assert_eq!(got.finish, Finish::End);
     assert_eq!(Specials::new(7, 7), Err(SameSpecials { byte: 7 }));

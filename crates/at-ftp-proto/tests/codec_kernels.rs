@@ -8,7 +8,7 @@
 
 mod oracle;
 
-use at_ftp_proto::{Escaper, Kernel, Mode, Specials, Unescaper};
+use at_ftp_proto::{Escaper, Kernel, Specials, Strictness, Unescaper};
 use oracle::{Decoded, Finish, drive_escape, drive_in_place, drive_unescape};
 use proptest::prelude::*;
 
@@ -31,7 +31,7 @@ fn kernels() -> Vec<Kernel> {
     all
 }
 
-fn decoder(kernel: Kernel, mode: Mode) -> Unescaper {
+fn decoder(kernel: Kernel, mode: Strictness) -> Unescaper {
     let mut dec = Unescaper::with(Specials::DEFAULT, mode);
     dec.set_kernel(kernel);
     dec
@@ -45,8 +45,8 @@ fn encoder(kernel: Kernel) -> Escaper {
 
 /// Decodes `wire` with `kernel` in every way a caller can (one call, the given reads and
 /// output size, in place) and checks each against the oracle.
-fn check_decode(kernel: Kernel, wire: &[u8], mode: Mode, cuts: &[usize], cap: usize) {
-    let want = oracle::unescape(wire, DLE, ETX, mode == Mode::Lenient);
+fn check_decode(kernel: Kernel, wire: &[u8], mode: Strictness, cuts: &[usize], cap: usize) {
+    let want = oracle::unescape(wire, DLE, ETX, mode == Strictness::Lenient);
     let name = kernel.name();
     let whole = drive_unescape(&mut decoder(kernel, mode), wire, &[], wire.len() + 2);
     assert_eq!(whole, want, "{name}, one call");
@@ -78,7 +78,7 @@ fn lengths_around_every_block_multiple() {
                 let tail = oracle::escape(&tail, DLE, ETX);
                 let pairs = oracle::escape(&vec![DLE; len], DLE, ETX);
                 for wire in [plain, tail, pairs] {
-                    for mode in [Mode::Strict, Mode::Lenient] {
+                    for mode in [Strictness::Strict, Strictness::Lenient] {
                         check_decode(kernel, &wire, mode, &[], wire.len());
                         check_decode(kernel, &wire, mode, &[len / 2, len], 33);
                         // Without the terminator: the input ends in mid-stream.
@@ -99,10 +99,10 @@ fn dle_runs_across_every_block_edge() {
             {
                 for run in (1..=6).step_by(if cfg!(miri) { 3 } else { 1 }) {
                     for (after, mode) in [
-                        (ETX, Mode::Strict),
-                        (b'x', Mode::Strict),
-                        (b'x', Mode::Lenient),
-                        (DLE, Mode::Strict),
+                        (ETX, Strictness::Strict),
+                        (b'x', Strictness::Strict),
+                        (b'x', Strictness::Lenient),
+                        (DLE, Strictness::Strict),
                     ] {
                         let mut wire = ordinary(start, run);
                         wire.extend(std::iter::repeat_n(DLE, run));
@@ -129,7 +129,7 @@ fn a_terminator_or_an_undefined_pair_at_every_offset() {
             }
             let mut wire = oracle::escape(&payload, DLE, ETX); // ends in the terminator
             wire.extend(ordinary(100, 3));
-            for mode in [Mode::Strict, Mode::Lenient] {
+            for mode in [Strictness::Strict, Strictness::Lenient] {
                 check_decode(kernel, &wire, mode, &[], 300);
             }
             // The terminator replaced by an undefined pair: an error in strict mode, two payload
@@ -139,7 +139,7 @@ fn a_terminator_or_an_undefined_pair_at_every_offset() {
             bad[stop] = DLE;
             bad.insert(stop + 1, b'y');
             bad.push(ETX);
-            for mode in [Mode::Strict, Mode::Lenient] {
+            for mode in [Strictness::Strict, Strictness::Lenient] {
                 check_decode(kernel, &bad, mode, &[], 300);
                 check_decode(kernel, &bad, mode, &[stop, stop + 1], 300);
             }
@@ -198,8 +198,8 @@ fn payload() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(piece, 0..20).prop_map(|p| p.concat())
 }
 
-fn mode() -> impl Strategy<Value = Mode> {
-    prop_oneof![Just(Mode::Strict), Just(Mode::Lenient)]
+fn mode() -> impl Strategy<Value = Strictness> {
+    prop_oneof![Just(Strictness::Strict), Just(Strictness::Lenient)]
 }
 
 proptest! {
@@ -227,7 +227,7 @@ proptest! {
         for kernel in kernels() {
             let wire = drive_escape(&mut encoder(kernel), &payload, &cuts, cap);
             prop_assert_eq!(&wire, &want, "{}", kernel.name());
-            let got = drive_unescape(&mut decoder(kernel, Mode::Strict), &wire, &cuts, cap);
+            let got = drive_unescape(&mut decoder(kernel, Strictness::Strict), &wire, &cuts, cap);
             let end = Decoded { payload: payload.clone(), consumed: wire.len(), finish: Finish::End };
             prop_assert_eq!(got, end, "{}", kernel.name());
         }
@@ -243,7 +243,7 @@ proptest! {
         prop_assume!(dle != etx);
         let s = Specials::new(dle, etx).unwrap();
         let wire: Vec<u8> = raw.iter().map(|&b| [dle, etx, 0x10, 0x41][b as usize]).collect();
-        let want = oracle::unescape(&wire, dle, etx, mode == Mode::Lenient);
+        let want = oracle::unescape(&wire, dle, etx, mode == Strictness::Lenient);
         let payload: Vec<u8> = raw.iter().map(|&b| [dle, etx, 0x10, 0x03][b as usize]).collect();
         for kernel in kernels() {
             let mut dec = Unescaper::with(s, mode);

@@ -4,7 +4,7 @@
 
 mod oracle;
 
-use at_ftp_proto::{Escaper, Mode, Specials, Unescaper};
+use at_ftp_proto::{Escaper, Specials, Strictness, Unescaper};
 use oracle::{Finish, drive_escape, drive_in_place, drive_unescape};
 use proptest::prelude::*;
 
@@ -41,8 +41,8 @@ fn cuts() -> impl Strategy<Value = Vec<usize>> {
     prop::collection::vec(any::<usize>(), 0..12)
 }
 
-fn mode() -> impl Strategy<Value = Mode> {
-    prop_oneof![Just(Mode::Strict), Just(Mode::Lenient)]
+fn mode() -> impl Strategy<Value = Strictness> {
+    prop_oneof![Just(Strictness::Strict), Just(Strictness::Lenient)]
 }
 
 proptest! {
@@ -60,7 +60,7 @@ proptest! {
 
     #[test]
     fn any_split_equals_the_oracle(wire in wire(), cuts in cuts(), mode in mode(), cap in 1usize..300) {
-        let want = oracle::unescape(&wire, 0x10, 0x03, mode == Mode::Lenient);
+        let want = oracle::unescape(&wire, 0x10, 0x03, mode == Strictness::Lenient);
         let dec = || Unescaper::with(Specials::DEFAULT, mode);
         prop_assert_eq!(&drive_unescape(&mut dec(), &wire, &[], wire.len() + 2), &want);
         prop_assert_eq!(&drive_unescape(&mut dec(), &wire, &cuts, cap), &want);
@@ -69,7 +69,7 @@ proptest! {
 
     #[test]
     fn one_byte_at_a_time_equals_the_oracle(wire in wire(), mode in mode()) {
-        let want = oracle::unescape(&wire, 0x10, 0x03, mode == Mode::Lenient);
+        let want = oracle::unescape(&wire, 0x10, 0x03, mode == Strictness::Lenient);
         let every: Vec<usize> = (0..wire.len()).collect();
         let dec = || Unescaper::with(Specials::DEFAULT, mode);
         prop_assert_eq!(&drive_unescape(&mut dec(), &wire, &every, 1), &want);
@@ -90,7 +90,7 @@ proptest! {
         let payload: Vec<u8> = raw.iter().map(|&b| [dle, etx, 0x10, 0x03][b as usize]).collect();
         let wire = drive_escape(&mut Escaper::with(s), &payload, &cuts, cap);
         prop_assert_eq!(&wire, &oracle::escape(&payload, dle, etx));
-        let got = drive_unescape(&mut Unescaper::with(s, Mode::Strict), &wire, &cuts, cap);
+        let got = drive_unescape(&mut Unescaper::with(s, Strictness::Strict), &wire, &cuts, cap);
         prop_assert_eq!(got.payload, payload);
         prop_assert_eq!(got.finish, Finish::End);
     }
@@ -105,7 +105,7 @@ proptest! {
     ) {
         prop_assume!(dle != etx);
         let wire: Vec<u8> = raw.iter().map(|&b| [dle, etx, 0x10, 0x41][b as usize]).collect();
-        let want = oracle::unescape(&wire, dle, etx, mode == Mode::Lenient);
+        let want = oracle::unescape(&wire, dle, etx, mode == Strictness::Lenient);
         let s = Specials::new(dle, etx).unwrap();
         prop_assert_eq!(&drive_unescape(&mut Unescaper::with(s, mode), &wire, &cuts, 5), &want);
         prop_assert_eq!(&drive_in_place(&mut Unescaper::with(s, mode), &wire, &cuts), &want);

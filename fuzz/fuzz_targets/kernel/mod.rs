@@ -10,7 +10,7 @@
 mod oracle;
 
 use arbitrary::Arbitrary;
-use at_ftp_proto::{Escaper, Kernel, Mode, Specials, Unescaper};
+use at_ftp_proto::{Escaper, Kernel, Specials, Strictness, Unescaper};
 
 #[derive(Arbitrary, Debug)]
 pub struct Input {
@@ -38,7 +38,7 @@ pub fn check(kernel: Option<Kernel>, input: Input) {
     } else {
         input.bytes
     };
-    let mode = if input.lenient { Mode::Lenient } else { Mode::Strict };
+    let mode = if input.lenient { Strictness::Lenient } else { Strictness::Strict };
     let cuts: Vec<usize> = input.cuts.iter().map(|&c| usize::from(c)).collect();
     let cap = usize::from(input.out_cap).max(1);
     let decoder = || {

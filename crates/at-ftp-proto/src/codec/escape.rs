@@ -7,7 +7,7 @@ use super::{Kernel, Progress, Specials};
 /// `2 * payload_len + 1` (saturating).
 ///
 /// ```
-/// assert_eq!(at_ftp_proto::codec::max_escaped_len(3), 7);
+/// assert_eq!(at_ftp_proto::max_escaped_len(3), 7);
 /// ```
 pub const fn max_escaped_len(payload_len: usize) -> usize {
     payload_len.saturating_mul(2).saturating_add(1)
@@ -21,7 +21,7 @@ pub const fn max_escaped_len(payload_len: usize) -> usize {
 /// completed at the start of the next call.
 ///
 /// ```
-/// use at_ftp_proto::codec::Escaper;
+/// use at_ftp_proto::Escaper;
 ///
 /// let mut wire = [0u8; 16];
 /// let mut enc = Escaper::new();

@@ -13,7 +13,7 @@
 /// tests and comparison on one machine.
 ///
 /// ```
-/// use at_ftp_proto::codec::{Kernel, Unescaper};
+/// use at_ftp_proto::{Kernel, Unescaper};
 ///
 /// let mut dec = Unescaper::new();
 /// dec.set_kernel(Kernel::PORTABLE);

@@ -33,7 +33,7 @@ mod unescape;
 
 pub use escape::{Escaper, max_escaped_len};
 pub use kernel::Kernel;
-pub use unescape::{InvalidEscape, Mode, Unescaper};
+pub use unescape::{InvalidEscape, Strictness, Unescaper};
 
 /// The escape byte used by default: DLE, 0x10.
 pub const DLE: u8 = 0x10;
@@ -46,7 +46,7 @@ pub const ETX: u8 = 0x03;
 /// Motorola G24 and Sierra WIPsoft. The two bytes must differ.
 ///
 /// ```
-/// use at_ftp_proto::codec::Specials;
+/// use at_ftp_proto::Specials;
 ///
 /// let s = Specials::new(0x10, 0x03).unwrap();
 /// assert_eq!(s, Specials::default());

@@ -8,7 +8,7 @@ use super::{Kernel, Progress, Specials};
 /// The manual does not define that pair (PROTOCOL.md section 4), so by default it is a protocol
 /// error; this is our choice, made to be safe.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Mode {
+pub enum Strictness {
     /// The pair is an [`InvalidEscape`] error (the default).
     #[default]
     Strict,
@@ -16,7 +16,7 @@ pub enum Mode {
     Lenient,
 }
 
-/// A DLE followed by an ordinary byte, in [`Mode::Strict`].
+/// A DLE followed by an ordinary byte, in [`Strictness::Strict`].
 ///
 /// The decoder has consumed the DLE but not the byte after it, and keeps reporting this error
 /// until [`Unescaper::reset`]: a corrupted stream is never silently resumed.
@@ -40,7 +40,7 @@ pub struct InvalidEscape {
 /// after the terminator are never consumed (they belong to the command channel).
 ///
 /// ```
-/// use at_ftp_proto::codec::Unescaper;
+/// use at_ftp_proto::Unescaper;
 ///
 /// let wire = b"a\x10\x03b\x10\x10c\x03\r\nOK\r\n";
 /// let mut payload = [0u8; 16];
@@ -53,7 +53,7 @@ pub struct InvalidEscape {
 #[derive(Clone, Debug, Default)]
 pub struct Unescaper {
     specials: Specials,
-    mode: Mode,
+    mode: Strictness,
     /// The last byte consumed was an unpaired DLE.
     pending_dle: bool,
     /// In-place decoding in lenient mode can owe one payload byte that had no room yet.
@@ -71,11 +71,11 @@ pub struct Unescaper {
 impl Unescaper {
     /// A strict decoder for DLE (0x10) and ETX (0x03).
     pub const fn new() -> Self {
-        Self::with(Specials::DEFAULT, Mode::Strict)
+        Self::with(Specials::DEFAULT, Strictness::Strict)
     }
 
-    /// A decoder for other special bytes or another [`Mode`].
-    pub const fn with(specials: Specials, mode: Mode) -> Self {
+    /// A decoder for other special bytes or another [`Strictness`].
+    pub const fn with(specials: Specials, mode: Strictness) -> Self {
         Self {
             specials,
             mode,
@@ -94,7 +94,7 @@ impl Unescaper {
     }
 
     /// The handling of undefined pairs.
-    pub const fn mode(&self) -> Mode {
+    pub const fn strictness(&self) -> Strictness {
         self.mode
     }
 
@@ -142,7 +142,7 @@ impl Unescaper {
     ///
     /// # Errors
     ///
-    /// [`InvalidEscape`] in [`Mode::Strict`] when a DLE is followed by an ordinary byte.
+    /// [`InvalidEscape`] in [`Strictness::Strict`] when a DLE is followed by an ordinary byte.
     pub fn unescape(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, InvalidEscape> {
         if self.ended {
             return Ok(Progress { end: true, ..Progress::default() });
@@ -163,7 +163,7 @@ impl Unescaper {
             if self.specials.is_special(next) {
                 output[w] = next;
                 r = 1;
-            } else if self.mode == Mode::Lenient {
+            } else if self.mode == Strictness::Lenient {
                 // The DLE stands for itself; `next` is read as an ordinary byte below.
                 output[w] = self.specials.dle();
             } else {
@@ -183,7 +183,7 @@ impl Unescaper {
     /// that of [`unescape`](Self::unescape) with `buf` as both input and output: bytes from
     /// `consumed` on were not read and are untouched.
     ///
-    /// One rare case needs a byte of room the buffer does not have: in [`Mode::Lenient`], a DLE
+    /// One rare case needs a byte of room the buffer does not have: in [`Strictness::Lenient`], a DLE
     /// left pending by the previous call and followed by an ordinary byte yields two payload
     /// bytes for one wire byte. The decoder then keeps the last payload byte of this call and
     /// writes it first on the next call (which may be an [`unescape`](Self::unescape) with empty
@@ -191,7 +191,7 @@ impl Unescaper {
     ///
     /// # Errors
     ///
-    /// [`InvalidEscape`] in [`Mode::Strict`] when a DLE is followed by an ordinary byte.
+    /// [`InvalidEscape`] in [`Strictness::Strict`] when a DLE is followed by an ordinary byte.
     pub fn unescape_in_place(&mut self, buf: &mut [u8]) -> Result<Progress, InvalidEscape> {
         if self.ended {
             return Ok(Progress { end: true, ..Progress::default() });
@@ -205,7 +205,7 @@ impl Unescaper {
                 // `buf[0]` already holds the payload byte.
                 r = 1;
                 w = 1;
-            } else if self.mode == Mode::Lenient {
+            } else if self.mode == Strictness::Lenient {
                 // The DLE is a payload byte that has no slot of its own before `buf[0]`.
                 self.owed = Some(self.specials.dle());
             } else {
@@ -277,7 +277,7 @@ impl Unescaper {
     }
 
     fn lenient(&self) -> bool {
-        self.mode == Mode::Lenient
+        self.mode == Strictness::Lenient
     }
 
     /// Records the state a call leaves behind and builds its result.

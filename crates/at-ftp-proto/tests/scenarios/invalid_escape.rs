@@ -1,6 +1,6 @@
 //! A DLE followed by an ordinary byte inside download data.
 
-use at_ftp_proto::{Config, Engine, Error, Instant, Mode, ProtocolError};
+use at_ftp_proto::{Config, Engine, Error, Instant, ProtocolError, Strictness};
 
 use crate::harness::*;
 
@@ -31,7 +31,8 @@ fn strict_mode_session_is_free_again_after_the_final_result() {
 #[test]
 fn lenient_mode_passes_both_bytes_through() {
     let make = || {
-        let mut s = Engine::new(Config { escape_mode: Mode::Lenient, ..clean() }).expect("valid");
+        let mut s =
+            Engine::new(Config { strictness: Strictness::Lenient, ..clean() }).expect("valid");
         s.start_get(Instant::ZERO, &request()).expect("valid request");
         s
     };
