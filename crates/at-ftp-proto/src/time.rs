@@ -2,7 +2,7 @@
 //!
 //! The core never reads a clock (it is `no_std` and deterministic), so every call that depends on
 //! time takes an [`Instant`], and every wait is a deadline the caller gets from
-//! `Session::poll_timeout`. An adapter makes instants from whatever clock it has, relative
+//! `Action::Read`, the engine's one way of waiting. An adapter makes instants from whatever clock it has, relative
 //! to any fixed origin of its choosing, for example the moment it created the session.
 
 use core::time::Duration;
