@@ -4,11 +4,11 @@
 //! the call policy, downloads into a file) is `at-ftp-host`'s.
 //!
 //! ```no_run
-//! use at_ftp_blocking::{Client, Event, Line};
+//! use at_ftp_blocking::{Client, Event, Serial};
 //! use at_ftp_proto::Request;
 //!
 //! # fn main() -> Result<(), at_ftp_blocking::Error> {
-//! let mut client = Client::open("/dev/ttyUSB0", &Line::default())?;
+//! let mut client = Client::open("/dev/ttyUSB0", &Serial::default())?;
 //! client.on_event(|event| {
 //!     if let Event::Progress(bytes) = event {
 //!         eprintln!("{bytes} bytes");
@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use at_ftp_host::{Call, Finished, Hooks, Io, Op, PartFile};
-pub use at_ftp_host::{Error, Event, Line, Wire};
+pub use at_ftp_host::{Error, Event, Serial, Wire};
 use at_ftp_proto::{Config, Dialect, Engine, Instant, LinkRequest, Param, Request};
 use serialport::{SerialPort, TTYPort};
 
@@ -105,7 +105,7 @@ impl<P> std::fmt::Debug for Client<P> {
 impl Client {
     /// Opens the serial port at `path` (flow control as `line` says, DTR and RTS raised where
     /// the port supports them).
-    pub fn open(path: &str, line: &Line) -> Result<Client, Error> {
+    pub fn open(path: &str, line: &Serial) -> Result<Client, Error> {
         let mut port =
             line.builder(path).timeout(ABORT_LATENCY).open().map_err(|e| Error::Port(e.into()))?;
         line.raise(&mut *port);

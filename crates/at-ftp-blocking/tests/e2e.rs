@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use at_ftp_blocking::{Client, Error, Event, Line, Wire};
+use at_ftp_blocking::{Client, Error, Event, Serial, Wire};
 use at_ftp_modem::{Faults, Modem, Options, Testbed, sample};
 use at_ftp_proto::{Config, DLE, Dialect, ETX, LinkRequest, ModemError, Param, Request, Timer};
 
@@ -14,7 +14,7 @@ fn bed(faults: Faults) -> Testbed {
 }
 
 fn client(bed: &Testbed, config: Config) -> Client {
-    Client::open(&bed.line().to_string_lossy(), &Line { config, ..Line::default() }).unwrap()
+    Client::open(&bed.line().to_string_lossy(), &Serial { config, ..Serial::default() }).unwrap()
 }
 
 fn files() -> Vec<(&'static str, Vec<u8>)> {

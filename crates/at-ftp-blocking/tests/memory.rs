@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use at_ftp_blocking::{Client, Line};
+use at_ftp_blocking::{Client, Serial};
 use at_ftp_modem::{Options, Testbed, sample};
 
 /// Peak resident memory of this process, from `/proc/self/status`.
@@ -23,7 +23,7 @@ fn memory_stays_flat_whatever_the_file_size() {
         f.write_all(&sample(1 << 20, i)).unwrap();
     }
     std::fs::write(bed.file("small"), sample(1 << 20, 1)).unwrap();
-    let mut c = Client::open(&bed.line().to_string_lossy(), &Line::default()).unwrap();
+    let mut c = Client::open(&bed.line().to_string_lossy(), &Serial::default()).unwrap();
     let out = tempfile::tempdir().unwrap();
     c.get_to_file(&bed.request("small"), &out.path().join("small")).unwrap();
     let after_small = peak_kib();

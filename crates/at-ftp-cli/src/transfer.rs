@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use at_ftp_blocking::{Client, Error as RunError, Event, Line};
+use at_ftp_blocking::{Client, Error as RunError, Event, Serial};
 use at_ftp_proto::{Config, Dialect, Error, LinkRequest, ModemError, Param, Request, TransferType};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -190,7 +190,7 @@ impl Connection {
             }
             None => None,
         };
-        let line = Line { baud: args.baud, rts_cts: false, config: args.config() };
+        let line = Serial { baud: args.baud, rts_cts: false, config: args.config() };
         let mut client = Client::open(&device, &line).map_err(|e| {
             Failure::Failed(format!("could not open the serial port {device}: {}", source(&e)))
         })?;

@@ -5,7 +5,7 @@
 //! async. What is left between the two, and would otherwise be written again in each adapter,
 //! lives here:
 //!
-//! - [`Line`]: the serial settings (speed, flow control, the engine's [`Config`]), and how a
+//! - [`Serial`]: the serial settings (speed, flow control, the engine's [`Config`]), and how a
 //!   serial port is opened with them.
 //! - [`Error`]: what ends an adapter's call (the operation's failure, a refusal, a refused
 //!   config, the port, the local file), and [`Finished`], the verdict that owns its value.
@@ -79,7 +79,7 @@ pub use file::PartFile;
 
 /// How an adapter opens a serial line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Line {
+pub struct Serial {
     /// Bits per second. Default 115200.
     pub baud: u32,
     /// RTS/CTS hardware flow control. Default off. Software flow control is never used: it
@@ -89,13 +89,13 @@ pub struct Line {
     pub config: Config,
 }
 
-impl Default for Line {
+impl Default for Serial {
     fn default() -> Self {
-        Line { baud: 115_200, rts_cts: false, config: Config::default() }
+        Serial { baud: 115_200, rts_cts: false, config: Config::default() }
     }
 }
 
-impl Line {
+impl Serial {
     /// A builder for the serial port at `path` with this speed and flow control (the
     /// adapter sets what else it needs, then opens it).
     pub fn builder(&self, path: &str) -> SerialPortBuilder {

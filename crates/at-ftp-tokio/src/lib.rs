@@ -6,10 +6,10 @@
 //!
 //! ```no_run
 //! use at_ftp_proto::Request;
-//! use at_ftp_tokio::{Client, Line};
+//! use at_ftp_tokio::{Client, Serial};
 //!
 //! # async fn demo() -> Result<(), at_ftp_tokio::Error> {
-//! let mut client = Client::open("/dev/ttyUSB0", &Line::default())?;
+//! let mut client = Client::open("/dev/ttyUSB0", &Serial::default())?;
 //! let request = Request::new("ftp.example.com", "hello.bin").with_login("anonymous", "guest").with_dir("/pub");
 //! // The file appears at the path only after the modem's final `OK`.
 //! let bytes = client.get_to_file(&request, "hello.bin".as_ref()).await?;
@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use at_ftp_host::{Call, Finished, Hooks, Io, Op, PartFile};
-pub use at_ftp_host::{Error, Event, Line, Wire};
+pub use at_ftp_host::{Error, Event, Serial, Wire};
 use at_ftp_proto::{Config, Dialect, Engine, Instant, LinkRequest, Param, Request};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::Notify;
@@ -72,7 +72,7 @@ impl<T> std::fmt::Debug for Client<T> {
 impl Client<SerialStream> {
     /// Opens the serial port at `path` (flow control as `line` says, DTR and RTS raised where
     /// the port supports them). Needs a tokio runtime with I/O enabled.
-    pub fn open(path: &str, line: &Line) -> Result<Client<SerialStream>, Error> {
+    pub fn open(path: &str, line: &Serial) -> Result<Client<SerialStream>, Error> {
         let mut port = line.builder(path).open_native_async().map_err(|e| Error::Port(e.into()))?;
         line.raise(&mut port);
         Client::new(port, line.config)

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use at_ftp_modem::{Faults, Modem, Options, Testbed, sample};
 use at_ftp_proto::{Config, DLE, Dialect, ETX, LinkRequest, ModemError, Param, Request, Timer};
-use at_ftp_tokio::{Client, Error, Event, Line};
+use at_ftp_tokio::{Client, Error, Event, Serial};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_serial::SerialStream;
 
@@ -17,7 +17,7 @@ fn bed(faults: Faults) -> Testbed {
 }
 
 fn client(bed: &Testbed, config: Config) -> Client<SerialStream> {
-    Client::open(&bed.line().to_string_lossy(), &Line { config, ..Line::default() }).unwrap()
+    Client::open(&bed.line().to_string_lossy(), &Serial { config, ..Serial::default() }).unwrap()
 }
 
 fn is_cme(err: &Error, code: u32) -> bool {
