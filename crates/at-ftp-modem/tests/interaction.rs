@@ -1041,4 +1041,23 @@ mod engine_bugs {
         let case = Case { put: true, resync: false, cap: 1, ..Case::new(vec![0], ops) };
         case.run_strict();
     }
+
+    #[test]
+    fn without_resync_a_duplicate_ok_is_taken_for_the_upload_phase() {
+        // An upload on an engine with `resync: false`, a modem without echo that repeats its
+        // `OK` to `AT#FTPSERV`: every later command takes the answer before its own, and
+        // `AT#FTPPUT` gets an `OK` (the failure `UnexpectedResult`) while its real answer,
+        // `Ok_Info_WaitingForData`, arrives garbled. Expected: the line is lost with an upload
+        // suspected, so the next operation ends it with a lone ETX before any command.
+        // Got: the line was lost with "anything" suspected, which an engine with `resync`
+        // off does not recover: the next operation's `AT` landed in the remote file.
+        let faults = Faults { echo_off: true, ..Faults::default() };
+        let ops = vec![
+            Op::Duplicate,
+            Op::AbortIn(Stage::Download, 1),
+            Op::Flip(234_932_639_105_754_266, 4),
+        ];
+        let case = Case { put: true, faults, resync: false, cap: 1, ..Case::new(vec![b'x'], ops) };
+        case.run_strict();
+    }
 }

@@ -104,7 +104,9 @@ pub struct Config {
     /// Resynchronise a line whose state is unknown before the next operation: at the first
     /// operation of a new engine (a new process; the last one may have been killed
     /// mid-transfer) and after any operation that did not end cleanly. Default on. Off, the
-    /// modem is assumed in command mode (for a line known clean, such as a test bench).
+    /// modem is assumed in command mode (for a line known clean, such as a test bench), except
+    /// where the engine may have left an upload waiting for data: that one is ended, and
+    /// command mode proven, whatever this says, so that no command lands in a remote file.
     pub resync: bool,
     /// How many `AT` probes a resynchronisation sends before it gives up. Default 3.
     pub resync_probes: u8,
@@ -410,6 +412,17 @@ enum Suspect {
     Upload { dangling: bool },
 }
 
+/// What the line may be doing after `step` was sent and not answered as it should be: a
+/// transfer command may still open its data phase. An upload suspect is ended even with
+/// [`Config::resync`] off, so that no command of ours lands in the remote file.
+fn suspect_after(step: Step) -> Suspect {
+    match step {
+        Step::Get => Suspect::Download,
+        Step::Put => Suspect::Upload { dangling: false },
+        Step::Set | Step::Connect | Step::Read(_) => Suspect::Anything,
+    }
+}
+
 /// The upload's data source, as far as the engine knows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
@@ -695,7 +708,10 @@ impl Engine {
 
     /// Whether the next operation resynchronises the line first.
     pub fn is_line_lost(&self) -> bool {
-        self.config.resync && matches!(self.sync, Sync::Lost(_))
+        // An upload the engine may have left open is ended even with `resync` off: the next
+        // command would otherwise land in the remote file.
+        matches!(self.sync, Sync::Lost(suspect)
+            if self.config.resync || matches!(suspect, Suspect::Upload { .. }))
     }
 
     /// The port failed or was replaced: forget everything in flight (no [`Action::Done`]
@@ -937,13 +953,7 @@ impl Engine {
         self.out = Out::None;
         self.reset_upload();
         let phase = match self.sync {
-            // An upload the engine itself left open is ended even with `resync` off: the
-            // next command would otherwise land in the remote file.
-            Sync::Lost(suspect)
-                if self.config.resync
-                    || kind == Kind::Resync
-                    || matches!(suspect, Suspect::Upload { .. }) =>
-            {
+            Sync::Lost(suspect) if kind == Kind::Resync || self.is_line_lost() => {
                 self.resync_phase(now, suspect)
             }
             _ => Phase::Command {
@@ -1456,7 +1466,10 @@ impl Engine {
                 // A final result that cannot answer this command: the exchange is out of
                 // step, and the transfer command may still be running (its data phase may
                 // follow): the next operation resynchronises first.
-                self.end_lost(Error::Protocol(ProtocolError::UnexpectedResult), Suspect::Anything);
+                self.end_lost(
+                    Error::Protocol(ProtocolError::UnexpectedResult),
+                    suspect_after(step),
+                );
             }
             (Reply::DataBegin { numeric }, _) => {
                 if step != Step::Get {
@@ -1796,11 +1809,20 @@ impl Engine {
             }
             _ if timer == Timer::Write => Then::Lost(Error::Timeout(timer), Suspect::Anything),
             Phase::Resync { .. } => Then::Resync,
+            // A transfer command sent and not answered may still open its data phase.
+            Phase::Command { command, sent: true, .. } => {
+                Then::Lost(Error::Timeout(timer), suspect_after(command.step))
+            }
             Phase::Command { .. } => Then::Lost(Error::Timeout(timer), Suspect::Anything),
             Phase::Download { .. } => Then::Lost(Error::Timeout(Timer::Data), Suspect::Download),
             Phase::Upload { .. } => Then::Nothing,
             Phase::Verdict { candidate: Some(_), .. } if quiet => Then::Candidate,
             Phase::Verdict { .. } if quiet => Then::Nothing,
+            // No verdict: the modem may not have taken our terminator (a byte lost on the
+            // line), and waits for data still.
+            Phase::Verdict { upload: true, .. } => {
+                Then::Lost(Error::Timeout(Timer::Result), Suspect::Upload { dangling: false })
+            }
             Phase::Verdict { .. } => Then::Lost(Error::Timeout(Timer::Result), Suspect::Anything),
             Phase::Quiet { cleared } if quiet => Then::Quiet(*cleared),
             Phase::Quiet { .. } => Then::Nothing,

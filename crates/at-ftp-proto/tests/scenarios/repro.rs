@@ -142,6 +142,49 @@ fn an_upload_phase_nobody_asked_for_is_ended_with_a_lone_etx() {
     }
 }
 
+/// An upload command that was sent and not answered with its data phase (a stale `OK` in
+/// its place, or nothing until its deadline), and an upload whose verdict never came, may
+/// leave the modem waiting for data: even an engine told its line is clean ends that phase
+/// with a lone ETX and proves command mode before its next command, which would otherwise
+/// land in the remote file.
+#[test]
+fn an_upload_left_possibly_open_is_ended_even_without_resync() {
+    let put_cmd = || {
+        let mut items = V1.transfer_setup(true);
+        items.push(Item::Host(b"AT#FTPPUT\r".to_vec()));
+        items
+    };
+    let mut stale_ok = put_cmd();
+    stale_ok.push(Item::Modem(b"\r\nOK\r\n".to_vec()));
+    let mut no_answer = put_cmd();
+    no_answer.push(Item::Wait(120_000));
+    let mut no_verdict = put_cmd();
+    no_verdict.extend([
+        Item::Modem(b"\r\nOk_Info_WaitingForData\r\n".to_vec()),
+        Item::Write(b"abc".to_vec()),
+        Item::Host(b"abc".to_vec()),
+        Item::Finish,
+        Item::Host(b"\x03".to_vec()),
+        Item::Wait(30_000),
+    ]);
+    let cases = [
+        // The operation ends at the `OK`'s CR; its LF is drained.
+        (stale_ok, vec![Seen::Failed(unexpected(), 0)], 1),
+        (no_answer, vec![Seen::Failed(Error::Timeout(Timer::Start), 0)], 0),
+        (no_verdict, vec![Seen::ReadyForData, Seen::Failed(Error::Timeout(Timer::Result), 3)], 0),
+    ];
+    for (mut items, mut expected, drained) in cases {
+        items.extend(read_port().into_iter().take(1));
+        items.extend(resync(b"\x03"));
+        items.extend(read_port().into_iter().skip(1));
+        let out = run_all_splits(put_session, &items);
+        expected.extend(resync_seen(drained, true));
+        expected.push(Seen::ParamRead(Param::Port, b"21".to_vec()));
+        assert_eq!(out.events, expected);
+        assert!(out.unchecked_host.is_empty());
+    }
+}
+
 /// Reproduction 5: after a data timeout the line is not assumed in command mode: the next
 /// operation drains the resumed file (leniently) through its terminator and result, proves
 /// command mode with `AT`, and only then sends its command.
