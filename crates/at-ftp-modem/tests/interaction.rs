@@ -1060,4 +1060,31 @@ mod engine_bugs {
         let case = Case { put: true, faults, resync: false, cap: 1, ..Case::new(vec![b'x'], ops) };
         case.run_strict();
     }
+
+    #[test]
+    fn an_upload_phase_after_a_download_that_streams_through_the_resync() {
+        // A download on a modem that repeats its `OK` (numeric codes): `AT#FTPGET` takes the
+        // stale `0`, the line is lost; the process is killed as the modem starts the data
+        // phase (`1025`). The new engine drains the announcement, probes, and the data
+        // streams through its probe; the modem's next result is an upload phase (`1028`)
+        // instead of `OK`, right after the data's lone ETX. Expected: the drain ends at that
+        // ETX, `1028` is a line of its own, the phase gets its lone ETX before the next
+        // probe. Got: after our ETX pair the drain framed the data and `1028` as one line, or
+        // the probe did; the upload phase went unseen and the next `AT` landed in it.
+        let file: Vec<u8> = (0..800).map(|i| [DLE, 0][i % 2]).collect();
+        let faults = Faults { numeric: true, ..Faults::default() };
+        let ops = vec![
+            Op::Duplicate,
+            Op::AbortIn(Stage::Download, 1),
+            Op::ToHost(15),
+            Op::ToModem(1),
+            Op::Unexpected(DataPhase::Upload),
+            Op::ToModem(1),
+            Op::Kill(false),
+            Op::Wait(500),
+            Op::AbortIn(Stage::Command, 1),
+        ];
+        let case = Case { faults, resync: false, cap: 1, ..Case::new(file, ops) };
+        case.run_strict();
+    }
 }

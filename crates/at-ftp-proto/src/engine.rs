@@ -17,7 +17,7 @@
 //!
 //! | phase | waits for | an unexpected data phase | a deadline |
 //! |---|---|---|---|
-//! | `Resync` | the line to be quiet, then `OK` to `AT` | drained / ended | next probe, then `Unsynchronised` |
+//! | `Resync` | the line to be quiet, then `OK` to `AT` | drained / ended | next probe (a download streaming through one is drained), then `Unsynchronised`; `Timeout(Resync)` bounds it all |
 //! | `Command` | the answer to one command line | drained / ended, then failure | failure, line lost |
 //! | `Download` | data up to the lone ETX (fresh decoder) | n/a | failure, line lost |
 //! | `Upload` | the caller's data; a modem ETX or failure cuts it | n/a | (write timer) |
@@ -110,6 +110,10 @@ pub struct Config {
     pub resync: bool,
     /// How many `AT` probes a resynchronisation sends before it gives up. Default 3.
     pub resync_probes: u8,
+    /// The longest a resynchronisation lasts. A download it finds still streaming (the last
+    /// process was killed in its data phase) cannot be stopped, only drained to its end: at
+    /// 115,200 baud this drains about 6.9 MB. Default 10 min, our choice.
+    pub resync_timeout: Duration,
 }
 
 impl Config {
@@ -124,6 +128,7 @@ impl Config {
             Timer::Write => self.write_timeout,
             Timer::Quiet => self.quiet_time,
             Timer::QuietCap => self.quiet_cap,
+            Timer::Resync => self.resync_timeout,
         }
     }
 
@@ -175,6 +180,7 @@ impl Default for Config {
             limits: Limits::DEFAULT,
             resync: true,
             resync_probes: 3,
+            resync_timeout: Duration::from_secs(600),
         }
     }
 }
@@ -365,12 +371,13 @@ impl Timers {
         self.0[timer.index()]
     }
 
-    /// Stops every timer of the phase (all but the write timer, which belongs to the
-    /// transmit in flight).
+    /// Stops every timer of the phase: all but the write timer, which belongs to the
+    /// transmit in flight, and the resynchronisation's, which spans its steps.
     fn stop_phase(&mut self) {
-        let write = self.get(Timer::Write);
+        let (write, resync) = (self.get(Timer::Write), self.get(Timer::Resync));
         *self = Timers::default();
         self.0[Timer::Write.index()] = write;
+        self.0[Timer::Resync.index()] = resync;
     }
 
     /// The earliest deadline.
@@ -433,8 +440,8 @@ enum Source {
 }
 
 /// Finds the modem's own lone terminator in bytes that may hold stuffed data (an echo of the
-/// upload that a modem should not send, PROTOCOL.md section 5): an ETX counts only when it is
-/// not the second byte of a pair.
+/// upload that a modem should not send, PROTOCOL.md section 5; a download a resynchronisation
+/// drains): an ETX counts only when it is not the second byte of a pair.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct EtxScan {
     after_dle: bool,
@@ -465,21 +472,23 @@ impl EtxScan {
 /// A step of a resynchronisation.
 #[derive(Clone, Debug)]
 enum Recovery {
-    /// Read and drop until the line is quiet; a lenient decoder first, in case a download is
-    /// still streaming (its terminator switches to lines).
-    Drain { decoder: Option<Unescaper>, bytes: u64 },
+    /// Read and drop until the line is quiet.
+    Drain { bytes: u64 },
     /// The terminator(s) to a modem that may wait for upload data are being written.
     EndUpload,
     /// `AT` is being written (`sent` false) or its answer awaited; `ok`: it was answered `OK`
-    /// and the line must now stay quiet.
-    Probe { sent: bool, ok: bool },
+    /// and the line must now stay quiet; `heard`: the bytes that arrived since it was written.
+    Probe { sent: bool, ok: bool, heard: usize },
 }
 
 /// The phase of the operation in flight, with its data.
 #[derive(Clone, Debug)]
 enum Phase {
     /// Bringing a lost line back to command mode before the script.
-    Resync { suspect: Suspect, step: Recovery, probes: u8, upload_ended: bool },
+    /// Its input is framed as lines, so that a data phase announced on the way is seen;
+    /// `scan` finds the lone terminator of a download still streaming, in any step (a probe
+    /// may be sent while one streams): its last bytes and the line after it are never one.
+    Resync { suspect: Suspect, step: Recovery, probes: u8, upload_ended: bool, scan: EtxScan },
     /// A command line of the script: written from the script, then its answer awaited.
     Command {
         command: Command,
@@ -982,20 +991,17 @@ impl Engine {
         }
     }
 
-    /// The first step of a resynchronisation: drain (a lenient decoder first, unless the
-    /// line was known to be in a download's data: then only that decoder matters).
+    /// The first step of a resynchronisation: drain.
     fn resync_phase(&mut self, now: Instant, suspect: Suspect) -> Phase {
         self.start_quiet(now);
+        self.timers.set(Timer::Resync, now + self.config.resync_timeout);
         Phase::Resync {
             suspect,
-            step: Recovery::Drain { decoder: Some(self.lenient()), bytes: 0 },
+            step: Recovery::Drain { bytes: 0 },
             probes: 0,
             upload_ended: !matches!(suspect, Suspect::Anything | Suspect::Upload { .. }),
+            scan: EtxScan::default(),
         }
-    }
-
-    fn lenient(&self) -> Unescaper {
-        Unescaper::with(self.config.specials, Strictness::Lenient)
     }
 
     fn start_quiet(&mut self, now: Instant) {
@@ -1151,7 +1157,7 @@ impl Engine {
             }
             (Phase::Resync { step, .. }, Out::Fixed { .. }) => match step {
                 Recovery::EndUpload => {
-                    *step = Recovery::Drain { decoder: None, bytes: 0 };
+                    *step = Recovery::Drain { bytes: 0 };
                     self.start_quiet(now);
                 }
                 Recovery::Probe { sent, .. } => {
@@ -1229,27 +1235,31 @@ impl Engine {
         /// Which handler takes the input.
         enum How {
             Download,
-            Drain,
             Scan(EtxScan),
             Lines,
         }
         let State::Busy(op) = &self.state else { return 0 };
         let how = match &op.phase {
             Phase::Download { .. } => How::Download,
-            Phase::Resync { step: Recovery::Drain { decoder: Some(_), .. }, .. } => How::Drain,
-            Phase::Upload { scan, .. } | Phase::Verdict { scan: Some(scan), etx: false, .. } => {
-                How::Scan(*scan)
-            }
+            Phase::Upload { scan, .. }
+            | Phase::Verdict { scan: Some(scan), etx: false, .. }
+            | Phase::Resync { scan, .. } => How::Scan(*scan),
             _ => How::Lines,
         };
+        let resyncing = matches!(op.phase, Phase::Resync { .. });
         let draining = matches!(op.phase, Phase::Resync { step: Recovery::Drain { .. }, .. });
+        let probing =
+            matches!(op.phase, Phase::Resync { step: Recovery::Probe { sent: true, .. }, .. });
         let (at, len) = (self.input_at, self.input_len);
         let used = match how {
             How::Download => self.download(now),
-            How::Drain => self.drain(),
             // Only the bytes before the modem's own terminator are lines; the terminator
-            // itself switches the phase.
+            // itself switches the phase, or ends the data a drain found.
             How::Scan(mut scan) => match scan.find(&self.input[at..len], self.config.specials) {
+                Some(0) if resyncing => {
+                    self.framer.clear();
+                    1
+                }
                 Some(0) => {
                     self.modem_etx(now);
                     1
@@ -1270,14 +1280,14 @@ impl Engine {
         self.input_at += used;
         if used > 0 {
             self.stay_quiet(now);
-            // Counted only when the drain took them: not the line that started it.
-            if draining
-                && let State::Busy(Op {
-                    phase: Phase::Resync { step: Recovery::Drain { bytes, .. }, .. },
-                    ..
-                }) = &mut self.state
-            {
-                *bytes += used as u64;
+            // Counted only when the step was there before them: not the line that started a
+            // drain, nor the one that answered a probe and ended it.
+            if let State::Busy(Op { phase: Phase::Resync { step, .. }, .. }) = &mut self.state {
+                match step {
+                    Recovery::Drain { bytes, .. } if draining => *bytes += used as u64,
+                    Recovery::Probe { heard, .. } if probing => *heard += used,
+                    _ => {}
+                }
             }
         }
         used
@@ -1287,7 +1297,9 @@ impl Engine {
     fn advance_scan(&mut self, at: usize, used: usize) {
         let specials = self.config.specials;
         let State::Busy(op) = &mut self.state else { return };
-        if let Phase::Upload { scan, .. } | Phase::Verdict { scan: Some(scan), .. } = &mut op.phase
+        if let Phase::Upload { scan, .. }
+        | Phase::Verdict { scan: Some(scan), .. }
+        | Phase::Resync { scan, .. } = &mut op.phase
         {
             let _ = scan.find(&self.input[at..at + used], specials);
         }
@@ -1692,23 +1704,6 @@ impl Engine {
         p.consumed
     }
 
-    /// Resynchronisation, draining with the lenient decoder: a download may still stream.
-    fn drain(&mut self) -> usize {
-        let State::Busy(op) = &mut self.state else { return 0 };
-        let Phase::Resync { step: Recovery::Drain { decoder, .. }, .. } = &mut op.phase else {
-            return 0;
-        };
-        let Some(d) = decoder.as_mut() else { return 0 };
-        let input = &self.input[self.input_at..self.input_len];
-        let p = d.unescape(input, &mut self.payload).unwrap_or_else(|e| e.progress);
-        if p.end {
-            // The data phase ended: what follows are lines (its result, then quiet).
-            *decoder = None;
-            self.framer.clear();
-        }
-        p.consumed
-    }
-
     /// A line during a resynchronisation.
     fn resync_line(&mut self, now: Instant, reply: Reply<'static>) {
         let probes_max = self.config.resync_probes;
@@ -1723,11 +1718,10 @@ impl Engine {
         match (step, reply) {
             (_, Reply::DataBegin { .. }) => {
                 // A download starts (a late answer to the last process's `AT#FTPGET`, or to
-                // a probe): its data is drained as data, to its terminator, however long it
-                // takes; no terminator of ours is due.
-                let decoder = Some(Unescaper::with(self.config.specials, Strictness::Lenient));
+                // a probe): it is drained to its terminator, however long it takes; no
+                // terminator of ours is due.
                 if let Phase::Resync { suspect, step, upload_ended, .. } = &mut op.phase {
-                    *step = Recovery::Drain { decoder, bytes: drained };
+                    *step = Recovery::Drain { bytes: drained };
                     *suspect = Suspect::Download;
                     *upload_ended = true;
                 }
@@ -1738,7 +1732,7 @@ impl Engine {
                 // An upload phase opens: once the line is quiet it gets its lone terminator
                 // (nothing of ours was sent into it), before any probe.
                 if let Phase::Resync { suspect, step, upload_ended, .. } = &mut op.phase {
-                    *step = Recovery::Drain { decoder: None, bytes: drained };
+                    *step = Recovery::Drain { bytes: drained };
                     *suspect = Suspect::Upload { dangling: false };
                     *upload_ended = false;
                 }
@@ -1746,7 +1740,7 @@ impl Engine {
                 self.start_quiet(now);
             }
             (Recovery::Drain { .. }, _) => {}
-            (Recovery::Probe { sent: true, ok }, _) => match reply {
+            (Recovery::Probe { sent: true, ok, .. }, _) => match reply {
                 Reply::Ok if !*ok => {
                     // Command mode, if the line now stays quiet: a second answer would mean
                     // this `OK` belonged to something else.
@@ -1781,7 +1775,7 @@ impl Engine {
         let Phase::Resync { step, probes, .. } = &mut op.phase else { return };
         *probes += 1;
         let count = *probes;
-        *step = Recovery::Probe { sent: false, ok: false };
+        *step = Recovery::Probe { sent: false, ok: false, heard: 0 };
         self.timers.stop_phase();
         self.send_fixed(now, b"AT\r");
         self.push(Pending::Resync(Resync::Probed { count }));
@@ -1868,18 +1862,33 @@ impl Engine {
     fn resync_timer(&mut self, now: Instant, timer: Timer) {
         let (probes_max, etx) = (self.config.resync_probes, self.config.specials.etx());
         let State::Busy(op) = &mut self.state else { return };
-        let Phase::Resync { suspect, step, probes, upload_ended } = &mut op.phase else { return };
+        let Phase::Resync { suspect, step, probes, upload_ended, .. } = &mut op.phase else {
+            return;
+        };
         let (suspect, probes, ended) = (*suspect, *probes, *upload_ended);
         let quiet = matches!(timer, Timer::Quiet | Timer::QuietCap);
+        // The quiet wait is never restarted past its cap, so at the cap the quiet timer
+        // fires too (first): the line did not fall quiet, it was busy all along.
+        let capped = quiet && self.timers.get(Timer::QuietCap).is_none_or(|cap| cap <= now);
         match step {
-            Recovery::Drain { decoder, .. }
-                if decoder.is_some()
-                    && timer == Timer::QuietCap
-                    && suspect == Suspect::Download =>
+            _ if timer == Timer::Resync => {
+                self.end_lost(Error::Timeout(Timer::Resync), suspect);
+            }
+            Recovery::Drain { bytes, .. }
+                if capped
+                    && (suspect == Suspect::Download
+                        || (*bytes > 0 && suspect == Suspect::Anything)) =>
             {
-                // A download still streaming ends by itself: only its silence counts.
-                let data_timeout = self.config.data_timeout;
+                // A download still streaming (data without a pause for the whole cap, and
+                // no terminator yet, is one) ends by itself: only its silence counts. It
+                // cannot be told to stop, and no upload waits behind it.
+                let (quiet_time, data_timeout) = (self.config.quiet_time, self.config.data_timeout);
+                self.timers.set(Timer::Quiet, now + quiet_time);
                 self.timers.set(Timer::QuietCap, now + data_timeout);
+                if let Phase::Resync { suspect, upload_ended, .. } = &mut op.phase {
+                    *suspect = Suspect::Download;
+                    *upload_ended = true;
+                }
             }
             Recovery::Drain { bytes, .. } if quiet => {
                 let drained = *bytes;
@@ -1892,13 +1901,11 @@ impl Engine {
                 // A modem waiting for upload data gets its terminator: after a dangling DLE
                 // (or when that cannot be known) a second one, since the first then completes
                 // the pair. In command mode both are ignored.
-                if let State::Busy(op) = &mut self.state {
-                    op.phase = Phase::Resync {
-                        suspect,
-                        step: Recovery::EndUpload,
-                        probes,
-                        upload_ended: true,
-                    };
+                if let State::Busy(Op { phase: Phase::Resync { step, upload_ended, .. }, .. }) =
+                    &mut self.state
+                {
+                    *step = Recovery::EndUpload;
+                    *upload_ended = true;
                 }
                 if matches!(suspect, Suspect::Upload { dangling: false }) {
                     self.send_fixed(now, &[etx]);
@@ -1909,9 +1916,25 @@ impl Engine {
             }
             Recovery::Probe { ok: true, .. } if quiet => {
                 self.timers.stop_phase();
+                self.timers.stop(Timer::Resync);
                 self.sync = Sync::InCommandMode;
                 self.push(Pending::Resync(Resync::InCommandMode));
                 self.next_command(now);
+            }
+            Recovery::Probe { heard, .. }
+                if timer == Timer::Command && *heard > self.config.max_line_len =>
+            {
+                // More than a line came and none answered: a data phase streams (a modem in
+                // data mode ignores `AT`). Not a failed probe: the download is drained to
+                // its end, then probed again.
+                if let Phase::Resync { suspect, step, probes, upload_ended, .. } = &mut op.phase {
+                    *suspect = Suspect::Download;
+                    *step = Recovery::Drain { bytes: 0 };
+                    *probes = probes.saturating_sub(1);
+                    *upload_ended = true;
+                }
+                self.timers.stop_phase();
+                self.start_quiet(now);
             }
             Recovery::Probe { .. } if timer == Timer::Command => {
                 self.probe_again(now, probes, probes_max);

@@ -113,11 +113,13 @@ pub enum Timer {
     Quiet,
     /// The latest end of a quiet wait, however busy the line stays.
     QuietCap,
+    /// A whole resynchronisation, a download it finds still streaming drained included.
+    Resync,
 }
 
 impl Timer {
     /// Every timer, in the order of the engine's table.
-    pub const ALL: [Timer; 8] = [
+    pub const ALL: [Timer; 9] = [
         Timer::Command,
         Timer::Link,
         Timer::Start,
@@ -126,6 +128,7 @@ impl Timer {
         Timer::Write,
         Timer::Quiet,
         Timer::QuietCap,
+        Timer::Resync,
     ];
 
     /// The timer's index in the table.
@@ -145,6 +148,7 @@ impl fmt::Display for Timer {
             Timer::Write => "writing to the port (it took nothing)",
             Timer::Quiet => "waiting for the line to be quiet",
             Timer::QuietCap => "waiting for the line to be quiet (it never was)",
+            Timer::Resync => "bringing the modem back to command mode (it kept sending)",
         })
     }
 }

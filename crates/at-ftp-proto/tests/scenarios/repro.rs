@@ -234,7 +234,8 @@ fn configs_that_cannot_work_are_refused_and_limits_are_configurable() {
             Timer::Write => c.write_timeout = Default::default(),
             Timer::Quiet => c.quiet_time = Default::default(),
             Timer::QuietCap => c.quiet_cap = Default::default(),
-            _ => continue,
+            Timer::Resync => c.resync_timeout = Default::default(),
+            other => panic!("a timer this test does not know: {other:?}"),
         }
         assert_eq!(Engine::new(c).err(), Some(ConfigError::ZeroTimeout(timer)));
     }
@@ -413,6 +414,62 @@ fn a_new_engine_resynchronises_before_its_first_command() {
     assert_eq!(out.events, expected);
 }
 
+/// A new engine after a process killed mid-download: the modem went quiet for a moment (a
+/// stall of the FTP server), so the drain ended and the probe was sent, then the download
+/// resumed and streams for much longer than the probes' deadlines. A modem in data mode
+/// ignores `AT`: a probe unanswered while more than a line's worth of bytes kept arriving is
+/// no failed probe, the stream is drained as a download to its terminator and result, and
+/// only then is command mode proven. The same when the stream never paused: a drain whose
+/// cap passes while data still flows is a download too, drained to its end.
+#[test]
+fn a_download_still_streaming_after_a_kill_is_drained_to_its_end() {
+    let make = || {
+        let mut e = Engine::new(Config::default()).unwrap();
+        e.start_get(Instant::ZERO, &request()).unwrap();
+        e
+    };
+    // 40 s of data: 100 pieces of 600 bytes (lines of 60), 400 ms apart.
+    let piece: Vec<u8> =
+        (0..600u32).map(|i| if i % 60 == 59 { b'\n' } else { b'a' + (i % 26) as u8 }).collect();
+    let stream = |items: &mut Vec<Item>| {
+        for _ in 0..100 {
+            items.push(Item::Modem(piece.clone()));
+            items.push(Item::Wait(400));
+        }
+        items.push(Item::Modem(b"\x03\r\nOK\r\n".to_vec()));
+        items.push(Item::Wait(500));
+    };
+    let tail = |items: &mut Vec<Item>| {
+        items.push(Item::Host(b"AT\r".to_vec()));
+        items.push(Item::Modem(b"\r\nOK\r\n".to_vec()));
+        items.push(Item::Wait(500));
+        items.extend(V1.transfer_setup(false));
+        items.push(Item::Host(b"AT#FTPGET\r".to_vec()));
+        items.push(Item::Modem(
+            [&b"\r\nOk_Info_DataBegin\r\n"[..], &stuffed(b"f"), b"\r\nOK\r\n"].concat(),
+        ));
+    };
+    // A pause, then the stream, which starts after the probe was written.
+    let mut paused = vec![Item::Wait(500), Item::Host(b"\x03\x03".to_vec()), Item::Wait(500)];
+    paused.push(Item::Host(b"AT\r".to_vec()));
+    stream(&mut paused);
+    tail(&mut paused);
+    // No pause: the stream is there from the start.
+    let mut streaming = Vec::new();
+    stream(&mut streaming);
+    tail(&mut streaming);
+    for (name, items) in [("paused", paused), ("streaming", streaming)] {
+        let out = run(&mut make(), &items, 64);
+        assert_eq!(out.events.last(), Some(&Seen::Complete(1)), "{name}: {:?}", out.events);
+        assert!(
+            out.events.contains(&Seen::Resync(Resync::InCommandMode)),
+            "{name}: {:?}",
+            out.events
+        );
+        assert_eq!(out.payload, b"f", "{name}: nothing of the drained download is delivered");
+    }
+}
+
 /// A probe answered `ERROR` (a half command left in the modem) is sent again; a modem that
 /// never answers `OK` fails the operation with `Unsynchronised` before any command is sent.
 #[test]
@@ -518,6 +575,34 @@ fn a_port_that_never_falls_silent_does_not_stall_the_engine() {
         now = now + Duration::from_millis(1);
     }
     assert_eq!(result, Some(Err(Error::Timeout(Timer::Command))));
+
+    // A resynchronisation on such a line (taken for a download still streaming, which
+    // cannot be stopped, only drained) ends at its own deadline.
+    let mut e = Engine::new(Config::default()).unwrap();
+    let mut now = Instant::ZERO;
+    e.start_get(now, &request()).unwrap();
+    let mut result = None;
+    for _ in 0..1_000_000 {
+        match e.poll(now) {
+            Action::Peek(buf) | Action::Read { buf, .. } => {
+                buf[..10].fill(0);
+                e.received(10);
+                now = now + Duration::from_millis(10);
+            }
+            Action::Transmit(t) => {
+                let n = t.bytes().len();
+                e.transmitted(now, n);
+            }
+            Action::Done(r) => {
+                result = Some((r.map(|_| ()), now));
+                break;
+            }
+            _ => {}
+        }
+    }
+    let (result, at) = result.expect("the resynchronisation ended");
+    assert_eq!(result, Err(Error::Timeout(Timer::Resync)));
+    assert_eq!(at, Instant::ZERO + Config::default().resync_timeout);
 
     // An upload on a line that talks while the data flows still sends its pieces.
     let mut items = V1.transfer_setup(true);
