@@ -23,6 +23,9 @@ use crate::modem::{Faults, Job, Modem, code};
 const POLL: Duration = Duration::from_millis(20);
 /// The most download bytes taken from the server at once.
 const DOWNLOAD_CHUNK: usize = 64 * 1024;
+/// A paced line writes at most this much line time at once: a modem streams its output, it
+/// does not send a chunk in one burst and then fall silent for the seconds the chunk took.
+const PACE_SLICE: Duration = Duration::from_millis(10);
 
 /// Writes split into random sizes with random pauses: a line that delivers in bursts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,6 +179,10 @@ impl Line {
                     rng.random_range(1..=c.max_chunk.max(1)).min(bytes.len())
                 }
                 None => bytes.len(),
+            };
+            let n = match self.rate {
+                Some(rate) => n.min((rate * PACE_SLICE.as_secs_f64()).max(1.0) as usize),
+                None => n,
             };
             self.pace(n);
             self.write_all(&bytes[..n])?;

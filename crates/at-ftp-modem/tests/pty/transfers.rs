@@ -1,7 +1,9 @@
 //! Downloads and uploads through the pty and the real FTP server, byte for byte.
 
 use at_ftp_modem::{Faults, Options, sample};
-use at_ftp_proto::{DLE, ETX, Engine, TransferType};
+use std::time::Duration;
+
+use at_ftp_proto::{Config, DLE, ETX, Engine, TransferType};
 
 use crate::host::{Rig, drive, drive_until, get, now, put};
 
@@ -136,4 +138,34 @@ fn a_host_killed_mid_download_is_recovered_by_the_next_process() {
     let seen = get(&rig, "big.bin");
     assert_eq!(seen.end, Ok(bytes.len() as u64));
     assert!(seen.payload == bytes, "the downloaded file differs");
+}
+
+/// The same on a line paced like a real one (230,400 baud, streaming), with a next process
+/// whose quiet waits are capped at 2 s and whose probes wait 1 s: the rest of the killed
+/// download (about 10 s of it) outlasts the cap and every probe together. A line busy for
+/// the whole cap is a download streaming, which cannot be stopped: it is drained to its end,
+/// then command mode is proven (before, the cap ended the drain, the probes went unanswered
+/// into the data, and the resync gave up).
+#[test]
+fn a_download_killed_on_a_paced_line_is_drained_past_the_cap_and_the_probes() {
+    let rig = Rig::new(Options { baud: Some(230_400), ..Options::default() });
+    let bytes = sample(260_000, 23);
+    rig.put_file("big.bin", &bytes);
+    rig.put_file("small.bin", b"small");
+    let mut port = rig.open();
+    let mut engine = Engine::default();
+    engine.start_get(now(), &rig.request("big.bin")).unwrap();
+    assert!(drive_until(&mut port, &mut engine, &[], Some(30_000)).is_none());
+    drop((engine, port));
+    let config = Config {
+        quiet_cap: Duration::from_secs(2),
+        command_timeout: Duration::from_secs(1),
+        ..Config::default()
+    };
+    let mut port = rig.open();
+    let mut engine = Engine::new(config).unwrap();
+    engine.start_get(now(), &rig.request("small.bin")).unwrap();
+    let seen = drive(&mut port, &mut engine, &[]);
+    assert_eq!(seen.end, Ok(5));
+    assert_eq!(seen.payload, b"small");
 }
