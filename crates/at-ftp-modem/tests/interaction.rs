@@ -820,11 +820,11 @@ impl World {
     }
 }
 
-/// Whether `rx` ends inside a line: after its last line end, a byte the engine's line
-/// framer keeps (all but NUL and ETX).
+/// Whether `rx` ends inside a line: after its last line end (CR, LF, or the ETX that ends
+/// any line begun), a byte the engine's line framer keeps (all but NUL).
 fn ends_mid_line(rx: &[u8]) -> bool {
-    let tail = rx.rsplit(|&b| b == b'\r' || b == b'\n').next().unwrap_or_default();
-    tail.iter().any(|&b| b != 0 && b != ETX)
+    let tail = rx.rsplit(|&b| b == b'\r' || b == b'\n' || b == ETX).next().unwrap_or_default();
+    tail.iter().any(|&b| b != 0)
 }
 
 /// With `INTERACTION_TRACE` set, the transcript of a run on stderr.
@@ -1085,6 +1085,20 @@ mod engine_bugs {
             Op::AbortIn(Stage::Command, 1),
         ];
         let case = Case { faults, resync: false, cap: 1, ..Case::new(file, ops) };
+        case.run_strict();
+    }
+
+    #[test]
+    fn an_upload_phase_glued_to_the_tail_of_a_timed_out_download() {
+        // A download (numeric codes, `resync: false`) of a file `[0x0b]` whose data timed out
+        // before it came; the modem then sends the data, its ETX and, instead of `OK`, an
+        // upload phase (`1028`). The next operation peeks before its first command.
+        // Expected: `1028` is a line of its own (the ETX ends the data's tail), the upload
+        // phase is ended before the command. Got: the framer dropped the ETX and read
+        // `\x0b1028`, an unsolicited line; `AT#FTPSERV=...` landed in the upload.
+        let faults = Faults { numeric: true, ..Faults::default() };
+        let ops = vec![Op::Flush, Op::Wait(60_000), Op::Unexpected(DataPhase::Upload)];
+        let case = Case { faults, resync: false, cap: 2, ..Case::new(vec![11], ops) };
         case.run_strict();
     }
 }

@@ -440,8 +440,8 @@ enum Source {
 }
 
 /// Finds the modem's own lone terminator in bytes that may hold stuffed data (an echo of the
-/// upload that a modem should not send, PROTOCOL.md section 5; a download a resynchronisation
-/// drains): an ETX counts only when it is not the second byte of a pair.
+/// upload that a modem should not send, PROTOCOL.md section 5): an ETX counts only when it is
+/// not the second byte of a pair.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct EtxScan {
     after_dle: bool,
@@ -485,10 +485,10 @@ enum Recovery {
 #[derive(Clone, Debug)]
 enum Phase {
     /// Bringing a lost line back to command mode before the script.
-    /// Its input is framed as lines, so that a data phase announced on the way is seen;
-    /// `scan` finds the lone terminator of a download still streaming, in any step (a probe
-    /// may be sent while one streams): its last bytes and the line after it are never one.
-    Resync { suspect: Suspect, step: Recovery, probes: u8, upload_ended: bool, scan: EtxScan },
+    /// Its input is framed as lines, so that a data phase announced on the way is seen (the
+    /// framer keeps the tail of a download still streaming and the line after its terminator
+    /// apart).
+    Resync { suspect: Suspect, step: Recovery, probes: u8, upload_ended: bool },
     /// A command line of the script: written from the script, then its answer awaited.
     Command {
         command: Command,
@@ -1000,7 +1000,6 @@ impl Engine {
             step: Recovery::Drain { bytes: 0 },
             probes: 0,
             upload_ended: !matches!(suspect, Suspect::Anything | Suspect::Upload { .. }),
-            scan: EtxScan::default(),
         }
     }
 
@@ -1241,12 +1240,11 @@ impl Engine {
         let State::Busy(op) = &self.state else { return 0 };
         let how = match &op.phase {
             Phase::Download { .. } => How::Download,
-            Phase::Upload { scan, .. }
-            | Phase::Verdict { scan: Some(scan), etx: false, .. }
-            | Phase::Resync { scan, .. } => How::Scan(*scan),
+            Phase::Upload { scan, .. } | Phase::Verdict { scan: Some(scan), etx: false, .. } => {
+                How::Scan(*scan)
+            }
             _ => How::Lines,
         };
-        let resyncing = matches!(op.phase, Phase::Resync { .. });
         let draining = matches!(op.phase, Phase::Resync { step: Recovery::Drain { .. }, .. });
         let probing =
             matches!(op.phase, Phase::Resync { step: Recovery::Probe { sent: true, .. }, .. });
@@ -1256,10 +1254,6 @@ impl Engine {
             // Only the bytes before the modem's own terminator are lines; the terminator
             // itself switches the phase, or ends the data a drain found.
             How::Scan(mut scan) => match scan.find(&self.input[at..len], self.config.specials) {
-                Some(0) if resyncing => {
-                    self.framer.clear();
-                    1
-                }
                 Some(0) => {
                     self.modem_etx(now);
                     1
@@ -1297,9 +1291,7 @@ impl Engine {
     fn advance_scan(&mut self, at: usize, used: usize) {
         let specials = self.config.specials;
         let State::Busy(op) = &mut self.state else { return };
-        if let Phase::Upload { scan, .. }
-        | Phase::Verdict { scan: Some(scan), .. }
-        | Phase::Resync { scan, .. } = &mut op.phase
+        if let Phase::Upload { scan, .. } | Phase::Verdict { scan: Some(scan), .. } = &mut op.phase
         {
             let _ = scan.find(&self.input[at..at + used], specials);
         }

@@ -2,8 +2,12 @@
 //!
 //! This module owns one job: cut the bytes the modem sends outside data mode into lines. A line
 //! ends at CR, at LF, or at CR LF (PROTOCOL.md section 1); blank lines are skipped; NUL bytes
-//! (sent by some modems after a reset) and stray ETX bytes (the modem echoes the host's final
-//! ETX of an upload, and may send one extra after a download) are dropped. The scan is
+//! (sent by some modems after a reset) are dropped. An ETX (the modem echoes the host's final
+//! ETX of an upload, and may send one extra after a download) is dropped and discards the
+//! line begun before it: what precedes a terminator is the tail of data the engine was not
+//! decoding (a download drained by a resynchronisation, one that outlived its deadline), and
+//! the line after it must be framed alone, or an `Ok_Info_WaitingForData` glued to that tail
+//! would go unseen. The scan is
 //! resumable: each call looks only at new bytes (with `memchr2`) and copies them into a fixed
 //! buffer, so memory is bounded. A line longer than the limit is reported once, the moment it
 //! passes the limit, and discarded up to its end.
@@ -97,7 +101,7 @@ impl Framer {
                 }
             }
             let rest = &input[i..];
-            let Some(at) = memchr::memchr2(b'\r', b'\n', rest) else {
+            let Some(at) = memchr::memchr3(b'\r', b'\n', self.etx, rest) else {
                 if let Some(frame) = self.take(rest) {
                     return (input.len(), Some(frame));
                 }
@@ -108,6 +112,13 @@ impl Framer {
                 return (i + at, Some(frame));
             }
             i += at + 1;
+            if rest[at] == self.etx {
+                // A terminator ends whatever line was begun, over-long or not, unreported.
+                self.len = 0;
+                self.discarding = false;
+                self.after_cr = false;
+                continue;
+            }
             let cr = rest[at] == b'\r';
             self.after_cr = cr;
             let (len, discarding) = (self.len, self.discarding);
@@ -128,7 +139,7 @@ impl Framer {
             return None;
         }
         for &b in bytes {
-            if b == 0 || b == self.etx {
+            if b == 0 {
                 continue;
             }
             if self.len == self.limit {
@@ -174,11 +185,22 @@ mod tests {
 
     #[test]
     fn cuts_lines_at_every_kind_of_end_in_any_split() {
-        let input = b"\r\nOK\r\n\n\rA\rB\nC\r\n\0\0D\x03\r\nE";
+        let input = b"\r\nOK\r\n\n\rA\rB\nC\r\n\0\0D\r\x03\r\nE";
         for step in 1..input.len() {
             let (out, n, consumed) = frames(input, 16, step);
             assert_eq!(&out[..n], b"OK|A|B|C|D|", "step {step}");
             assert_eq!(consumed, input.len());
+        }
+    }
+
+    #[test]
+    fn a_terminator_discards_the_line_begun_before_it() {
+        // The tail of data nobody decoded, its terminator, then an upload phase in numeric
+        // codes; the same after a tail too long to be a line.
+        let input = b"\x10\x10tail\x031028\r0123456789ABCDEF\x03\x03\r\nOK\r\n";
+        for step in 1..input.len() {
+            let (out, n, _) = frames(input, 8, step);
+            assert_eq!(&out[..n], b"1028|!|OK|", "step {step}");
         }
     }
 
