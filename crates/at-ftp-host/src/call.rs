@@ -5,7 +5,8 @@
 //! actions the adapter sees ([`Io`]) and which it does not (events go to the [`Hooks`], payload
 //! nobody waits for is dropped), what a port result means (a timeout is "nothing yet", an end
 //! or an error is a port failure that resets the engine), and what a failed sink or source
-//! does (abort, and be the error reported).
+//! does (be the error reported: a source's aborts the upload, a sink's abandons the download
+//! to the next operation's resynchronisation).
 
 use std::fmt;
 use std::io::{self, ErrorKind};
@@ -132,6 +133,7 @@ enum Report {
     Uploaded(usize),
     Abort,
     Port(io::Error),
+    Abandon(io::Error),
 }
 
 /// One call of an adapter (a download, an upload, ...), driven with the adapter's engine: see
@@ -142,8 +144,9 @@ enum Report {
 ///   its own verdict is not this call's, a port failure is.
 /// - A port error ends the call with [`Error::Port`] and resets the engine, so that the next
 ///   operation resynchronises the line.
-/// - A sink or source error aborts the operation (the engine brings the modem back to command
-///   mode) and ends the call with [`Error::Local`].
+/// - A source error aborts the operation (the engine ends the upload with its terminator and
+///   brings the modem back to command mode) and ends the call with [`Error::Local`]; a sink
+///   error ends the call at once (see [`Call::sunk`]).
 #[derive(Debug)]
 pub struct Call<'a> {
     hooks: &'a mut Hooks,
@@ -178,6 +181,10 @@ impl<'a> Call<'a> {
                 // The port is gone or broken: the modem's state is unknown.
                 engine.reset();
                 return Io::Done(Err(Error::Port(e)));
+            }
+            Report::Abandon(e) => {
+                engine.reset();
+                return Io::Done(Err(Error::Local(e)));
             }
         }
         if self.stage == Stage::Start {
@@ -257,10 +264,13 @@ impl<'a> Call<'a> {
         };
     }
 
-    /// [`Io::Sink`] ended: a failure aborts the operation.
+    /// [`Io::Sink`] ended. A failure ends the call at once with [`Error::Local`]: a modem
+    /// cannot be told to stop a download, and draining the rest here would only make the
+    /// caller wait for data nobody can keep. The engine is reset, so the next operation
+    /// resynchronises first and drains what is left (unless `Config::resync` is off).
     pub fn sunk(&mut self, result: io::Result<()>) {
         if let Err(e) = result {
-            self.fail_local(e);
+            self.report = Report::Abandon(e);
         }
     }
 

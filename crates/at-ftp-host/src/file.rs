@@ -35,18 +35,34 @@ pub struct PartFile {
 
 impl PartFile {
     /// A new, empty temporary file in `target`'s directory (`.at-ftp-*.part`), so that the
-    /// final rename stays on one file system.
+    /// final rename stays on one file system. Its mode is what the target will have: that of
+    /// the regular file it replaces, or, for a new file, `0666` less the umask (as any tool
+    /// that creates a file gives it), never the temporary file's private `0600`.
     pub fn create(target: &Path) -> Result<PartFile, Error> {
         let dir = match target.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
-        let temp = tempfile::Builder::new()
-            .prefix(".at-ftp-")
-            .suffix(".part")
-            .tempfile_in(dir)
-            .map_err(Error::Local)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".at-ftp-").suffix(".part");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // The kernel takes the umask off the mode a file is created with.
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let temp = builder.tempfile_in(dir).map_err(Error::Local)?;
+        if let Ok(old) = std::fs::metadata(target)
+            && old.is_file()
+        {
+            temp.as_file().set_permissions(old.permissions()).map_err(Error::Local)?;
+        }
         Ok(PartFile { temp, target: target.to_owned() })
+    }
+
+    /// Where the temporary file is (to remove it from a signal handler that will not return).
+    pub fn path(&self) -> &Path {
+        self.temp.path()
     }
 
     /// The file to write the data into (`&File` is `Write`).

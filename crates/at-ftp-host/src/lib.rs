@@ -15,8 +15,9 @@
 //!   It settles an operation left in flight (a dropped future, a caller that gave up) by
 //!   aborting and draining it first, starts the call's operation, hands the adapter the I/O
 //!   to do ([`Io`]), and applies the policies: a port error resets the engine (the next
-//!   operation resynchronises), a failed sink or source aborts the operation and is the
-//!   error reported, a write or read that timed out is "nothing yet".
+//!   operation resynchronises), a failed source aborts the upload and is the error
+//!   reported, a failed sink ends the call at once (the download is left to the next
+//!   operation's resynchronisation), a write or read that timed out is "nothing yet".
 //! - [`PartFile`]: a download into a temporary file beside the target, synced and renamed
 //!   over it only after the modem's `OK`, removed on failure.
 //!

@@ -213,9 +213,9 @@ fn a_port_error_ends_the_call_and_resets_the_engine() {
 }
 
 #[test]
-fn a_sink_that_fails_aborts_and_its_error_is_the_verdict() {
+fn a_sink_that_fails_ends_the_call_at_once_and_the_next_operation_drains_the_rest() {
     let mut line = Line::new(vec![1u8; 30_000]);
-    let mut engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
+    let mut engine = Engine::new(Config::default()).unwrap();
     let mut hooks = Hooks::default();
     let req = request();
     let mut call = Call::new(&mut hooks, Op::Get(&req));
@@ -250,8 +250,10 @@ fn a_sink_that_fails_aborts_and_its_error_is_the_verdict() {
         }
     };
     assert!(matches!(done, Err(Error::Local(e)) if e.kind() == ErrorKind::StorageFull));
-    // The download was drained to its end: the modem is in command mode, in step.
-    assert!(!engine.is_line_lost());
+    // No more data was waited for: the modem is still in its data phase, the line lost.
+    assert!(line.sending.is_some(), "the call waited for the rest of the download");
+    assert!(engine.is_line_lost() && !engine.is_busy());
+    // The next operation's resynchronisation drains the rest, and it gets its answer.
     let value = line.finish(Op::Read(Param::GetFileName, Dialect::Query), &mut engine, &mut hooks);
     assert_eq!(value.value().unwrap(), b"f");
 }
@@ -349,4 +351,27 @@ fn a_part_file_appears_only_on_success() {
     assert_eq!(part.finish(Ok(3)).unwrap(), 3);
     assert_eq!(std::fs::read(&target).unwrap(), b"new");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_part_file_gets_the_mode_of_the_file_it_replaces_or_a_new_files_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    // What this process's umask makes of a new file: 0666 less it.
+    let probe = dir.path().join("probe");
+    std::fs::write(&probe, b"").unwrap();
+    let new_mode = mode(&probe);
+    let target = dir.path().join("new");
+    let part = PartFile::create(&target).unwrap();
+    assert_eq!(mode(part.path()), new_mode, "not the temporary file's 0600");
+    part.finish(Ok(())).unwrap();
+    assert_eq!(mode(&target), new_mode);
+    // A replaced file keeps its mode, whatever it was.
+    for old in [0o640, 0o664, 0o755, 0o600] {
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(old)).unwrap();
+        PartFile::create(&target).unwrap().finish(Ok(())).unwrap();
+        assert_eq!(mode(&target), old, "{old:o}");
+    }
 }
