@@ -17,7 +17,7 @@ const SIZE: usize = 1 << 20;
 const BAUD: u32 = 4_000_000;
 
 pub(crate) fn run() -> Result<(), Failure> {
-    let failed = |what: &str, e: std::io::Error| Failure::Failed(format!("could not {what}: {e}"));
+    let failed = |what: &str, e: std::io::Error| Failure::Local(format!("could not {what}: {e}"));
     let bed = Testbed::new(Options { baud: Some(BAUD), ..Options::default() })
         .map_err(|e| failed("start the emulated modem and its FTP server", e))?;
     let original = sample(SIZE, 2026);

@@ -17,7 +17,7 @@ pub(crate) fn run(
     link: Option<PathBuf>,
     baud: Option<u32>,
 ) -> Result<(), Failure> {
-    let failed = |what: &str, e: std::io::Error| Failure::Failed(format!("could not {what}: {e}"));
+    let failed = |what: &str, e: std::io::Error| Failure::Local(format!("could not {what}: {e}"));
     // Kept alive for the emulator's life: the in-process server and its temporary root.
     let mut _temp = None;
     let mut _served = None;
@@ -75,9 +75,10 @@ pub(crate) fn run(
         modem.path().display()
     );
     let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed))
-        .map_err(|e| Failure::Failed(format!("could not catch Ctrl-C: {e}")))?;
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())
+            .map_err(|e| Failure::Local(format!("could not catch Ctrl-C: {e}")))?;
+    }
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -1,15 +1,16 @@
 //! `at-ftp`: move a file through the FTP client built into a cellular modem (Multi-Tech, with
 //! the Wavecom-derived IP stack), over its serial line, with AT commands.
 //!
-//! Exit status: 0 success (after the modem's final `OK`), 1 the transfer failed (a modem
-//! error, a timeout, an I/O error), 2 bad usage or a refused argument (refused before the
-//! serial port is opened).
+//! Exit status by class ([`Failure`]): 0 success (after the modem's final `OK`), 1 the modem
+//! or the server refused or failed the transfer, 2 bad usage or a refused argument, 3 a local
+//! file, 4 a silent modem, 5 the serial port, 130 and 143 interrupted.
 #![forbid(unsafe_code)]
 // A command-line tool speaks on standard output by design.
 #![allow(clippy::print_stdout)]
 
 mod demo;
 mod emulate;
+mod interrupt;
 mod stuffing;
 mod target;
 mod trace;
@@ -35,8 +36,18 @@ use crate::transfer::ModemArgs;
 #[derive(Parser)]
 #[command(name = "at-ftp", version, propagate_version = true)]
 #[command(after_help = "Try `at-ftp demo` first: it needs no hardware.\n\n\
-Exit status: 0 success, 1 the transfer failed, 2 bad usage or a refused argument.\n\
-The password may come from the AT_FTP_PASSWORD environment variable instead of the URL.")]
+Exit status:\n  \
+0    success (after the modem's final OK)\n  \
+1    the modem or the server refused or failed the transfer (#CME ERROR, +CME ERROR, \
+ERROR, NO CARRIER, BUSY, NO ANSWER, or a modem that broke the protocol)\n  \
+2    bad usage or a refused argument (nothing was opened)\n  \
+3    a local file could not be read or written (found before the port is opened when it \
+can be)\n  \
+4    the modem went silent (a deadline passed; a modem that stops taking upload bytes)\n  \
+5    the serial port failed (open, read, write, hang-up)\n  \
+130  interrupted (SIGINT), 143 terminated (SIGTERM)\n\n\
+The password: the URL's, else the AT_FTP_PASSWORD environment variable, else a prompt when \
+standard input is a terminal. The device may come from AT_FTP_DEVICE.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -145,19 +156,45 @@ fn byte(text: &str) -> Result<u8, String> {
     parsed.map_err(|_| format!("'{text}' is not a byte (0 to 255, or 0x00 to 0xff)"))
 }
 
-/// Why the tool stops with a failure: the message and the exit status.
+/// Why the tool stops with a failure: its class (the exit status) and the message.
 #[derive(Debug)]
 pub(crate) enum Failure {
+    /// The modem or the server refused or failed the transfer: exit status 1.
+    Failed(String),
     /// Bad usage or a refused argument: exit status 2, nothing was opened.
     Usage(String),
-    /// The transfer (or the I/O around it) failed: exit status 1.
-    Failed(String),
+    /// A local file could not be read or written: exit status 3.
+    Local(String),
+    /// The modem went silent (a deadline passed): exit status 4.
+    Silent(String),
+    /// The serial port failed: exit status 5.
+    Port(String),
+    /// Interrupted by this signal: exit status 128 + its number.
+    Interrupted(i32),
+}
+
+impl Failure {
+    fn code(&self) -> u8 {
+        match self {
+            Failure::Failed(_) => 1,
+            Failure::Usage(_) => 2,
+            Failure::Local(_) => 3,
+            Failure::Silent(_) => 4,
+            Failure::Port(_) => 5,
+            Failure::Interrupted(signal) => interrupt::status(*signal),
+        }
+    }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Usage(m) | Failure::Failed(m) => f.write_str(m),
+            Failure::Failed(m)
+            | Failure::Usage(m)
+            | Failure::Local(m)
+            | Failure::Silent(m)
+            | Failure::Port(m) => f.write_str(m),
+            Failure::Interrupted(signal) => f.write_str(interrupt::message(*signal)),
         }
     }
 }
@@ -168,10 +205,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("at-ftp: {failure}");
-            ExitCode::from(match failure {
-                Failure::Usage(_) => 2,
-                Failure::Failed(_) => 1,
-            })
+            ExitCode::from(failure.code())
         }
     }
 }
@@ -185,7 +219,7 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Stuff(specials) => {
             let specials = specials.specials()?;
             stuffing::stuff(specials, &mut io::stdin().lock(), &mut io::stdout().lock())
-                .map_err(|e| Failure::Failed(format!("could not stuff: {e}")))
+                .map_err(|e| Failure::Local(format!("could not stuff: {e}")))
         }
         Command::Unstuff { lenient, specials } => {
             let specials = specials.specials()?;
@@ -195,7 +229,7 @@ fn run(command: Command) -> Result<(), Failure> {
                 &mut io::stdin().lock(),
                 &mut io::stdout().lock(),
             )
-            .map_err(|e| Failure::Failed(format!("could not unstuff: {e}")))?;
+            .map_err(|e| Failure::Local(format!("could not unstuff: {e}")))?;
             match end {
                 Unstuffed::Terminated => Ok(()),
                 Unstuffed::Unterminated => Err(Failure::Failed(

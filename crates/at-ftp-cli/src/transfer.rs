@@ -1,23 +1,30 @@
-//! `at-ftp get` and `at-ftp put`: the arguments checked before the port is opened, the
-//! blocking client driven, the progress bar, the transcript, and every failure put in words.
+//! `at-ftp get` and `at-ftp put`: the arguments and the local files checked before the port
+//! is opened, the blocking client driven, the progress bar, the transcript, the interruption,
+//! and every failure put in words and in its class (the exit status).
 
-use std::fs::File;
-use std::io::{self, IsTerminal};
+use std::fs::{File, OpenOptions};
+use std::io::{self, ErrorKind, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use at_ftp_blocking::{Client, Error as RunError, Event, Serial};
+use at_ftp_host::PartFile;
 use at_ftp_proto::{Config, Dialect, Error, LinkRequest, ModemError, Param, Request, TransferType};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::Failure;
+use crate::interrupt::Interrupt;
 use crate::target::{self, Target};
 use crate::trace::Transcript;
 
-/// The environment variable whose value, when set, is the FTP password.
+/// The environment variable whose value, when set, is the FTP password (after the URL's).
 pub(crate) const PASSWORD_VAR: &str = "AT_FTP_PASSWORD";
+/// The environment variable whose value, when set, is the serial device.
+pub(crate) const DEVICE_VAR: &str = "AT_FTP_DEVICE";
+/// The environment variable whose value, when set, is the access point's password.
+pub(crate) const APN_PASSWORD_VAR: &str = "AT_FTP_APN_PASSWORD";
 
 /// What `get` and `put` share: the port, the transfer type, the link, the deadlines.
 ///
@@ -25,7 +32,7 @@ pub(crate) const PASSWORD_VAR: &str = "AT_FTP_PASSWORD";
 #[derive(Args, Clone)]
 pub(crate) struct ModemArgs {
     /// The modem's serial port, such as /dev/ttyUSB0
-    #[arg(long, value_name = "PATH")]
+    #[arg(short, long, value_name = "PATH", env = DEVICE_VAR)]
     pub(crate) device: PathBuf,
     /// Bits per second on the serial port
     #[arg(long, value_name = "N", default_value_t = 115_200)]
@@ -44,7 +51,14 @@ pub(crate) struct ModemArgs {
     #[arg(long, value_name = "USER", requires = "apn", default_value = "")]
     pub(crate) apn_user: String,
     /// The access point's password
-    #[arg(long, value_name = "PASSWORD", requires = "apn", default_value = "")]
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        requires = "apn",
+        default_value = "",
+        env = APN_PASSWORD_VAR,
+        hide_env_values = true
+    )]
     pub(crate) apn_password: String,
     /// Read parameters back in the S000333D form, without '?' (AT#FTPFILESIZE)
     #[arg(long)]
@@ -73,8 +87,8 @@ pub(crate) struct ModemArgs {
     /// The one-line summary after a success (the demo prints its own).
     #[arg(skip = true)]
     pub(crate) summary: bool,
-    /// Whether `AT_FTP_PASSWORD` overrides the URL's password (not in the demo, whose
-    /// server has a password of its own).
+    /// Whether a URL without a password takes `AT_FTP_PASSWORD` or a prompt (not in the
+    /// demo, whose URLs carry their password).
     #[arg(skip = true)]
     pub(crate) password_from_env: bool,
 }
@@ -131,22 +145,96 @@ fn seconds(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|_| format!("'{text}' seconds is out of range"))
 }
 
-/// Where `get` writes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Output {
+/// Where `get` writes, resolved before the port is opened.
+#[derive(Debug)]
+enum Output {
     Stdout,
-    File(PathBuf),
+    /// A regular file (new or replaced; a symbolic link followed to it): written into a
+    /// temporary file beside it, renamed over it after the modem's `OK`.
+    File(PathBuf, PartFile),
+    /// A character device or a FIFO: written into in place (nothing to rename).
+    Device(PathBuf, File),
 }
 
-/// The URL parsed, with `AT_FTP_PASSWORD` applied when the arguments say so.
+/// The URL parsed; without a password in it, `AT_FTP_PASSWORD`, else a prompt when standard
+/// input is a terminal (not for anonymous).
 fn parse_target(args: &ModemArgs, url: &str) -> Result<Target, Failure> {
     let mut target = target::parse(url).map_err(Failure::Usage)?;
-    if args.password_from_env
-        && let Ok(password) = std::env::var(PASSWORD_VAR)
-    {
+    if !args.password_from_env || !target.password.is_empty() {
+        return Ok(target);
+    }
+    if let Ok(password) = std::env::var(PASSWORD_VAR) {
         target.password = password;
+    } else if target.user != "anonymous" && io::stdin().is_terminal() {
+        let prompt = format!("Password for {}@{}: ", target.user, target.server);
+        target.password = rpassword::prompt_password(prompt)
+            .map_err(|e| Failure::Usage(format!("could not read the password: {e}")))?;
     }
     Ok(target)
+}
+
+/// Follows `path` through symbolic links (relative ones from their own directory) to what
+/// they name, which need not exist yet.
+fn follow(path: &Path) -> Result<PathBuf, Failure> {
+    let mut path = path.to_owned();
+    for _ in 0..40 {
+        match path.symlink_metadata() {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&path).map_err(|e| local(&path, &e))?;
+                path = match path.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(Failure::Local(format!("{}: too many levels of symbolic links", path.display())))
+}
+
+fn local(path: &Path, e: &io::Error) -> Failure {
+    Failure::Local(format!("{}: {e}", path.display()))
+}
+
+/// Where `-o` writes, opened (or its temporary file created) now: a directory, a directory
+/// that does not exist or cannot be written, a device that cannot be opened are refused
+/// before any paid data comes.
+fn open_output(path: &Path) -> Result<Output, Failure> {
+    if path == Path::new("-") {
+        return Ok(Output::Stdout);
+    }
+    let target = follow(path)?;
+    let meta = match target.metadata() {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == ErrorKind::NotFound => None,
+        Err(e) => return Err(local(&target, &e)),
+    };
+    if let Some(m) = &meta {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = m.file_type();
+        if kind.is_dir() {
+            return Err(Failure::Local(format!("{} is a directory", target.display())));
+        }
+        if kind.is_char_device() || kind.is_fifo() {
+            let file =
+                OpenOptions::new().write(true).open(&target).map_err(|e| local(&target, &e))?;
+            return Ok(Output::Device(target, file));
+        }
+        if !kind.is_file() {
+            return Err(Failure::Local(format!(
+                "{} is neither a regular file nor a character device or FIFO",
+                target.display()
+            )));
+        }
+    }
+    let part = PartFile::create(&target).map_err(|e| {
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.display().to_string(),
+            _ => ".".to_owned(),
+        };
+        Failure::Local(format!("cannot write {} (in {dir}): {}", target.display(), source(&e)))
+    })?;
+    Ok(Output::File(target, part))
 }
 
 fn request<'a>(args: &ModemArgs, t: &'a Target) -> Request<'a> {
@@ -176,12 +264,12 @@ struct Connection {
 }
 
 impl Connection {
-    fn open(args: &ModemArgs) -> Result<Connection, Failure> {
+    fn open(args: &ModemArgs, interrupt: &Interrupt) -> Result<Connection, Failure> {
         let device = args.device.to_string_lossy().into_owned();
         let transcript = match &args.trace {
             Some(path) => {
                 let file = File::create(path).map_err(|e| {
-                    Failure::Failed(format!(
+                    Failure::Local(format!(
                         "could not create the trace file {}: {e}",
                         path.display()
                     ))
@@ -192,7 +280,7 @@ impl Connection {
         };
         let line = Serial { baud: args.baud, rts_cts: false, config: args.config() };
         let mut client = Client::open(&device, &line).map_err(|e| {
-            Failure::Failed(format!("could not open the serial port {device}: {}", source(&e)))
+            Failure::Port(format!("could not open the serial port {device}: {}", source(&e)))
         })?;
         if let Some(t) = &transcript {
             let t = t.clone();
@@ -204,17 +292,24 @@ impl Connection {
                 }
             });
         }
+        interrupt.watch(client.abort_handle());
         let mut session = Connection { client, transcript, device };
+        if let Some(signal) = interrupt.signal() {
+            return Err(Failure::Interrupted(signal));
+        }
         if let Some(link) = args.link() {
             let result = session.client.link_up(&link);
-            session.check(result)?;
+            session.check(result, interrupt)?;
         }
         Ok(session)
     }
 
-    /// A failure in words; the transcript is closed either way.
-    fn check<T>(&mut self, result: Result<T, RunError>) -> Result<T, Failure> {
-        result.map_err(|e| Failure::Failed(describe(&e, &self.device)))
+    /// A failure in words and in its class; any failure after a signal is the interruption.
+    fn check<T>(&mut self, result: Result<T, RunError>, i: &Interrupt) -> Result<T, Failure> {
+        result.map_err(|e| match i.signal() {
+            Some(signal) => Failure::Interrupted(signal),
+            None => classify(&e, describe(&e, &self.device)),
+        })
     }
 
     fn finish(self) -> Result<(), Failure> {
@@ -222,7 +317,7 @@ impl Connection {
         // A poisoned lock means a panic elsewhere; the transcript is then as good as lost.
         let transcript = shared.lock().ok().and_then(|mut t| t.take());
         match transcript.map(Transcript::finish) {
-            Some(Err(e)) => Err(Failure::Failed(format!("could not write the trace file: {e}"))),
+            Some(Err(e)) => Err(Failure::Local(format!("could not write the trace file: {e}"))),
             _ => Ok(()),
         }
     }
@@ -233,27 +328,50 @@ pub(crate) fn get(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<
     let target = parse_target(args, url)?;
     let req = request(args, &target);
     check(args, &req)?;
-    let output = match output {
-        Some(p) if p == Path::new("-") => Output::Stdout,
-        Some(p) => Output::File(p.to_owned()),
+    let path = match output {
+        Some(p) => p.to_owned(),
         // The remote name's last component, in the current directory.
         None => match Path::new(&target.file).file_name() {
-            Some(name) => Output::File(PathBuf::from(name)),
+            Some(name) => PathBuf::from(name),
             None => {
                 return Err(Failure::Usage(format!("'{}' is no file name: use -o", target.file)));
             }
         },
     };
-    let mut session = Connection::open(args)?;
+    let interrupt = Interrupt::install()?;
+    let output = open_output(&path)?;
+    if let Output::File(_, part) = &output {
+        interrupt.part(Some(part.path().to_owned()));
+    }
+    let mut session = Connection::open(args, &interrupt)?;
     let bar = progress(args.quiet, None, &format!("get {}", target.file));
-    session.client.on_event(progress_to(&bar));
+    session.client.on_event(progress_to(&bar, Some(interrupt.clone())));
     let start = Instant::now();
     let result = match &output {
         Output::Stdout => session.client.get(&req, &mut io::stdout().lock()),
-        Output::File(path) => session.client.get_to_file(&req, path),
+        Output::File(_, part) => session.client.get(&req, &mut part.file()),
+        Output::Device(_, file) => session.client.get(&req, &mut &*file),
     };
     bar.finish_and_clear();
-    let result = session.check(result);
+    let result = session.check(result, &interrupt);
+    // The file appears at its path as soon as the modem said OK, and only then.
+    let (result, to) = match output {
+        Output::Stdout => (result, "standard output".to_owned()),
+        Output::Device(path, _) => (result, path.display().to_string()),
+        Output::File(path, part) => {
+            let result = match result {
+                Ok(bytes) => part.persist().map(|()| bytes).map_err(|e| {
+                    Failure::Local(format!("could not write {}: {}", path.display(), source(&e)))
+                }),
+                Err(e) => {
+                    let _ = part.discard();
+                    Err(e)
+                }
+            };
+            (result, path.display().to_string())
+        }
+    };
+    interrupt.part(None);
     // A modem that knows FTPFILESIZE (its meaning is unconfirmed: PROTOCOL.md section 2)
     // may report the size of the file just moved; one that disagrees is worth a warning.
     // Others answer ERROR, which changes nothing.
@@ -270,30 +388,56 @@ pub(crate) fn get(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<
         eprintln!("at-ftp: warning: the modem reports FTPFILESIZE {n}, but {bytes} bytes came");
     }
     if args.summary && !args.quiet {
-        let to = match &output {
-            Output::Stdout => "standard output".to_owned(),
-            Output::File(p) => p.display().to_string(),
-        };
         eprintln!("at-ftp: got {} into {to}: {}", target.file, rate(bytes, start.elapsed()));
     }
     Ok(bytes)
 }
 
-/// Uploads `local` as the file the URL names.
+/// `url` with `local`'s file name (percent-encoded) appended when it names a directory (ends
+/// with `/`), as curl does.
+fn with_local_name(url: &str, local: &Path) -> Result<String, Failure> {
+    if !url.ends_with('/') {
+        return Ok(url.to_owned());
+    }
+    let name = local.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        Failure::Usage(format!(
+            "the URL names a directory, and {} has no file name to append",
+            local.display()
+        ))
+    })?;
+    let mut url = url.to_owned();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            url.push(char::from(b));
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Ok(url)
+}
+
+/// Uploads `local` as the file the URL names (or into the directory it names).
 pub(crate) fn put(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Failure> {
-    let target = parse_target(args, url)?;
+    let url = with_local_name(url, local)?;
+    let target = parse_target(args, &url)?;
     let req = request(args, &target);
     check(args, &req)?;
-    let mut file = File::open(local)
-        .map_err(|e| Failure::Failed(format!("could not read {}: {e}", local.display())))?;
-    let size = file.metadata().ok().map(|m| m.len());
-    let mut session = Connection::open(args)?;
+    // The source is checked before the port is opened: an upload that cannot be read would
+    // replace the remote file with an empty one.
+    let meta = std::fs::metadata(local).map_err(|e| local_failure(local, &e))?;
+    if meta.is_dir() {
+        return Err(Failure::Local(format!("{} is a directory, not a file", local.display())));
+    }
+    let mut file = File::open(local).map_err(|e| local_failure(local, &e))?;
+    let size = meta.is_file().then_some(meta.len());
+    let interrupt = Interrupt::install()?;
+    let mut session = Connection::open(args, &interrupt)?;
     let bar = progress(args.quiet, size, &format!("put {}", target.file));
-    session.client.on_event(progress_to(&bar));
+    session.client.on_event(progress_to(&bar, None));
     let start = Instant::now();
     let result = session.client.put(&req, &mut file);
     bar.finish_and_clear();
-    let result = session.check(result);
+    let result = session.check(result, &interrupt);
     session.finish()?;
     let bytes = result?;
     if args.summary && !args.quiet {
@@ -305,6 +449,10 @@ pub(crate) fn put(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Fail
         );
     }
     Ok(bytes)
+}
+
+fn local_failure(path: &Path, e: &io::Error) -> Failure {
+    Failure::Local(format!("could not read {}: {e}", path.display()))
 }
 
 /// A progress bar on standard error, when it is a terminal and `--quiet` is not given.
@@ -328,13 +476,21 @@ fn progress(quiet: bool, total: Option<u64>, label: &str) -> ProgressBar {
     bar
 }
 
-/// An event hook that moves `bar` with the transfer's progress.
-fn progress_to(bar: &ProgressBar) -> impl FnMut(Event<'_>) + Send + 'static {
+/// An event hook that moves `bar` with the transfer's progress, and tells `interrupt` when
+/// a download's data starts.
+fn progress_to(
+    bar: &ProgressBar,
+    interrupt: Option<Interrupt>,
+) -> impl FnMut(Event<'_>) + Send + 'static {
     let bar = bar.clone();
-    move |event| {
-        if let Event::Progress(bytes) = event {
-            bar.set_position(bytes);
+    move |event| match event {
+        Event::Progress(bytes) => bar.set_position(bytes),
+        Event::DataBegin => {
+            if let Some(i) = &interrupt {
+                i.in_data();
+            }
         }
+        _ => {}
     }
 }
 
@@ -349,6 +505,17 @@ fn source(e: &RunError) -> String {
     match e {
         RunError::Port(e) | RunError::Local(e) => e.to_string(),
         other => other.to_string(),
+    }
+}
+
+/// The class of a failure: its exit status.
+fn classify(e: &RunError, message: String) -> Failure {
+    match e {
+        RunError::Failed(Error::Timeout(_) | Error::Unsynchronised) => Failure::Silent(message),
+        RunError::Failed(_) => Failure::Failed(message),
+        RunError::Refused(_) | RunError::Config(_) => Failure::Usage(message),
+        RunError::Port(_) => Failure::Port(message),
+        RunError::Local(_) => Failure::Local(message),
     }
 }
 

@@ -13,7 +13,10 @@ use predicates::prelude::*;
 
 fn at_ftp() -> Command {
     let mut cmd = Command::cargo_bin("at-ftp").unwrap();
-    cmd.env_remove("AT_FTP_PASSWORD").timeout(Duration::from_secs(120));
+    cmd.env_remove("AT_FTP_PASSWORD")
+        .env_remove("AT_FTP_DEVICE")
+        .env_remove("AT_FTP_APN_PASSWORD")
+        .timeout(Duration::from_secs(120));
     cmd
 }
 
@@ -88,10 +91,18 @@ fn url_forms_reach_the_right_file_with_the_right_login() {
         .assert()
         .success();
     assert_eq!(std::fs::read(out.path().join("r")).unwrap(), b"at the root");
-    // AT_FTP_PASSWORD wins over the URL's password.
+    // The URL's password wins over AT_FTP_PASSWORD.
     at_ftp()
         .env("AT_FTP_PASSWORD", "wrong")
         .args(["get", "-q", "--device", &device(&bed), &url(&bed, "root.bin"), "-o"])
+        .arg(out.path().join("u"))
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(out.path().join("u")).unwrap(), b"at the root");
+    // A wrong one is the server's refusal: exit 1.
+    at_ftp()
+        .env("AT_FTP_PASSWORD", "wrong")
+        .args(["get", "-q", "--device", &device(&bed), &root, "-o"])
         .arg(out.path().join("w"))
         .assert()
         .code(1)
@@ -121,11 +132,11 @@ fn put_uploads_and_reports() {
         .success()
         .stderr(predicate::str::contains("put"));
     assert!(std::fs::read(bed.file("up.bin")).unwrap() == bytes);
-    // A local file that is not there: exit 1, in words.
+    // A local file that is not there: exit 3, in words.
     at_ftp()
         .args(["put", "--device", &device(&bed), "/no/such/file", &url(&bed, "x")])
         .assert()
-        .code(1)
+        .code(3)
         .stderr(predicate::str::contains("could not read /no/such/file"));
 }
 
@@ -158,7 +169,7 @@ fn a_failed_get_leaves_no_file_and_an_old_one_untouched() {
 
 #[test]
 fn refused_arguments_exit_2_without_opening_the_port() {
-    // The device does not exist: had the tool opened it, it would have failed with 1.
+    // The device does not exist: had the tool opened it, it would have failed with 5.
     for (url, says) in [
         ("ftp://h/a%22b", "file name: holds a quote or a control byte"),
         ("ftp://h/a%0D%0AAT%23FTPPW", "file name: holds a quote or a control byte"),
@@ -186,12 +197,16 @@ fn refused_arguments_exit_2_without_opening_the_port() {
         .args(["get", "--device", "x", "--command-timeout", "soon", "ftp://h/f"])
         .assert()
         .code(2);
-    // A port that cannot be opened is a failure (1), in words.
+    // A port that cannot be opened is a port failure (5), in words; AT_FTP_DEVICE names it.
+    let dir = tempfile::tempdir().unwrap();
     at_ftp()
-        .args(["get", "--device", "/dev/no-such-port", "ftp://h/f"])
+        .current_dir(dir.path())
+        .env("AT_FTP_DEVICE", "/dev/no-such-port")
+        .args(["get", "ftp://h/f"])
         .assert()
-        .code(1)
+        .code(5)
         .stderr(predicate::str::contains("could not open the serial port /dev/no-such-port"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "a temporary file was left");
 }
 
 #[test]
@@ -261,7 +276,7 @@ fn a_silent_modem_is_a_timeout_in_words() {
         .args(["get", "--idle-timeout", "0.3", "--device", &device(&bed), &url(&bed, "f"), "-o"])
         .arg(dir.path().join("f"))
         .assert()
-        .code(1)
+        .code(4)
         .stderr(predicate::str::contains("timed out waiting for data"));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
@@ -458,6 +473,6 @@ fn a_trace_that_cannot_be_written_fails_the_command() {
         .args(["get", "-q", "--device", &device(&bed), "--trace", "/dev/full", &url(&bed, "f")])
         .args(["-o", "-"])
         .assert()
-        .code(1)
+        .code(3)
         .stderr(predicate::str::contains("could not write the trace file"));
 }
