@@ -264,7 +264,12 @@ struct Connection {
 }
 
 impl Connection {
-    fn open(args: &ModemArgs, interrupt: &Interrupt) -> Result<Connection, Failure> {
+    /// `password`: the FTP password, which the transcript hides wherever the modem repeats it.
+    fn open(
+        args: &ModemArgs,
+        interrupt: &Interrupt,
+        password: &str,
+    ) -> Result<Connection, Failure> {
         let device = args.device.to_string_lossy().into_owned();
         let transcript = match &args.trace {
             Some(path) => {
@@ -274,7 +279,8 @@ impl Connection {
                         path.display()
                     ))
                 })?;
-                Some(Arc::new(Mutex::new(Some(Transcript::new(file)))))
+                let secrets = vec![password.into(), args.apn_password.clone().into_bytes()];
+                Some(Arc::new(Mutex::new(Some(Transcript::with_secrets(file, secrets)))))
             }
             None => None,
         };
@@ -343,7 +349,7 @@ pub(crate) fn get(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<
     if let Output::File(_, part) = &output {
         interrupt.part(Some(part.path().to_owned()));
     }
-    let mut session = Connection::open(args, &interrupt)?;
+    let mut session = Connection::open(args, &interrupt, &target.password)?;
     let bar = progress(args.quiet, None, &format!("get {}", target.file));
     session.client.on_event(progress_to(&bar, Some(interrupt.clone())));
     let start = Instant::now();
@@ -431,7 +437,7 @@ pub(crate) fn put(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Fail
     let mut file = File::open(local).map_err(|e| local_failure(local, &e))?;
     let size = meta.is_file().then_some(meta.len());
     let interrupt = Interrupt::install()?;
-    let mut session = Connection::open(args, &interrupt)?;
+    let mut session = Connection::open(args, &interrupt, &target.password)?;
     let bar = progress(args.quiet, size, &format!("put {}", target.file));
     session.client.on_event(progress_to(&bar, None));
     let start = Instant::now();

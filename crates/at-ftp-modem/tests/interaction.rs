@@ -1101,4 +1101,29 @@ mod engine_bugs {
         let case = Case { faults, resync: false, cap: 2, ..Case::new(vec![11], ops) };
         case.run_strict();
     }
+
+    #[test]
+    fn a_probe_is_not_written_before_the_answers_already_read() {
+        // An engine aborted mid-command, killed; the new one resynchronises: its probes go
+        // unanswered until the port lets through the old half command, the probes and the
+        // answers at once: `#CME ERROR` (to the half line) and `Ok_Info_WaitingForData` in
+        // place of the next `OK`. Expected: that upload phase is seen before anything more
+        // is written, and ended with a lone ETX. Got: the failure line made the engine probe
+        // again at once, and that `AT` was written (into the upload) before the line after
+        // it, already read, was looked at.
+        let ops = vec![
+            Op::Abort,
+            Op::ToModem(8),
+            Op::Kill(false),
+            Op::ToModem(1),
+            Op::Wait(118),
+            Op::Unexpected(DataPhase::Upload),
+            Op::Wait(382),
+            Op::Wait(500),
+            Op::Wait(5000),
+            Op::ToModem(1),
+        ];
+        let case = Case { resync: false, cap: 8, ..Case::new(vec![], ops) };
+        case.run_strict();
+    }
 }

@@ -476,9 +476,11 @@ enum Recovery {
     Drain { bytes: u64 },
     /// The terminator(s) to a modem that may wait for upload data are being written.
     EndUpload,
-    /// `AT` is being written (`sent` false) or its answer awaited; `ok`: it was answered `OK`
-    /// and the line must now stay quiet; `heard`: the bytes that arrived since it was written.
-    Probe { sent: bool, ok: bool, heard: usize },
+    /// `AT` waits to be written (`sent` false: like a command, only once the port was peeked
+    /// empty, `clear`, and all input before it taken), or its answer is awaited; `ok`: it was
+    /// answered `OK` and the line must now stay quiet; `heard`: the bytes that arrived since
+    /// it was written.
+    Probe { sent: bool, clear: bool, ok: bool, heard: usize },
 }
 
 /// The phase of the operation in flight, with its data.
@@ -865,7 +867,12 @@ impl Engine {
     pub fn received(&mut self, n: usize) {
         self.input_len = (self.input_len + n).min(INPUT_BUFFER);
         match &mut self.state {
-            State::Busy(Op { phase: Phase::Command { sent: false, clear, .. }, .. }) if n == 0 => {
+            State::Busy(Op {
+                phase:
+                    Phase::Command { sent: false, clear, .. }
+                    | Phase::Resync { step: Recovery::Probe { sent: false, clear, .. }, .. },
+                ..
+            }) if n == 0 => {
                 *clear = true;
             }
             // A peek between reading a piece of the upload and sending it is repeated until
@@ -1767,9 +1774,10 @@ impl Engine {
         let Phase::Resync { step, probes, .. } = &mut op.phase else { return };
         *probes += 1;
         let count = *probes;
-        *step = Recovery::Probe { sent: false, ok: false, heard: 0 };
+        *step = Recovery::Probe { sent: false, clear: false, ok: false, heard: 0 };
         self.timers.stop_phase();
-        self.send_fixed(now, b"AT\r");
+        // It bounds the peeks before the write too, as a command's does.
+        self.timers.set(Timer::Command, now + self.config.command_timeout);
         self.push(Pending::Resync(Resync::Probed { count }));
     }
 
@@ -1950,6 +1958,14 @@ impl Engine {
                 // From here the write timer bounds the wait, then the answer's own timer.
                 self.timers.stop(Timer::Command);
                 self.send(now, Out::Command { command, at: 0 });
+                Next::Again
+            }
+            // The same for a probe: an answer already on its way is never the probe's.
+            Phase::Resync { step: Recovery::Probe { sent: false, clear, .. }, .. } => {
+                if !*clear || self.input_at < self.input_len {
+                    return Next::Peek;
+                }
+                self.send_fixed(now, b"AT\r");
                 Next::Again
             }
             Phase::Upload { escaper, source, .. } => {
