@@ -232,7 +232,7 @@ fn open_output(path: &Path) -> Result<Output, Failure> {
             Some(d) if !d.as_os_str().is_empty() => d.display().to_string(),
             _ => ".".to_owned(),
         };
-        Failure::Local(format!("cannot write {} (in {dir}): {}", target.display(), source(&e)))
+        Failure::Local(format!("cannot write {} (in {dir}): {}", target.display(), cause(&e)))
     })?;
     Ok(Output::File(target, part))
 }
@@ -504,6 +504,21 @@ fn progress_to(
 fn rate(bytes: u64, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64().max(1e-6);
     format!("{bytes} bytes in {secs:.1} s ({:.1} kB/s)", bytes as f64 / secs / 1000.0)
+}
+
+/// The innermost cause of an error, in its own words: not the temporary file's path that a
+/// wrapper adds (the user named another path).
+fn cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = e;
+    while let Some(next) = inner.source() {
+        inner = next;
+    }
+    // tempfile ends its messages with ` at path "<the temporary file>"`.
+    let text = inner.to_string();
+    match text.find(" at path \"") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
 }
 
 /// An error's own message, without the adapter's prefix.
