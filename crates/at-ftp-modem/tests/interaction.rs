@@ -1126,4 +1126,22 @@ mod engine_bugs {
         let case = Case { resync: false, cap: 8, ..Case::new(vec![], ops) };
         case.run_strict();
     }
+
+    #[test]
+    fn a_resync_polled_rarely_is_not_cut_by_a_total_deadline() {
+        // A new engine (after a kill) resynchronises on a line left alone, but is polled
+        // only every few minutes of virtual time. Expected: the download succeeds (each step
+        // has its own deadline). Got: `Timeout(Resync)`, a bound on the whole resync, which
+        // is meant only for a download found still streaming.
+        let ops = vec![
+            Op::Kill(false),
+            Op::Flush,
+            Op::Wait(97_414),
+            Op::Wait(141_545),
+            Op::Wait(162_399),
+            Op::Wait(197_643),
+        ];
+        let case = Case { resync: false, cap: 1, ..Case::new(vec![], ops) };
+        case.run_strict();
+    }
 }

@@ -17,7 +17,7 @@
 //!
 //! | phase | waits for | an unexpected data phase | a deadline |
 //! |---|---|---|---|
-//! | `Resync` | the line to be quiet, then `OK` to `AT` | drained / ended | next probe (a download streaming through one is drained), then `Unsynchronised`; `Timeout(Resync)` bounds it all |
+//! | `Resync` | the line to be quiet, then `OK` to `AT` | drained / ended | next probe (a download streaming through one is drained, bounded by `Timeout(Resync)`), then `Unsynchronised` |
 //! | `Command` | the answer to one command line | drained / ended, then failure | failure, line lost |
 //! | `Download` | data up to the lone ETX (fresh decoder) | n/a | failure, line lost |
 //! | `Upload` | the caller's data; a modem ETX or failure cuts it | n/a | (write timer) |
@@ -110,9 +110,10 @@ pub struct Config {
     pub resync: bool,
     /// How many `AT` probes a resynchronisation sends before it gives up. Default 3.
     pub resync_probes: u8,
-    /// The longest a resynchronisation lasts. A download it finds still streaming (the last
-    /// process was killed in its data phase) cannot be stopped, only drained to its end: at
-    /// 115,200 baud this drains about 6.9 MB. Default 10 min, our choice.
+    /// The longest a resynchronisation drains a download it finds still streaming (the last
+    /// process was killed in its data phase), from the moment it finds it: a download cannot
+    /// be stopped, only drained to its end, and neither the probes' deadlines nor the quiet
+    /// cap bound that. At 115,200 baud this drains about 6.9 MB. Default 10 min, our choice.
     pub resync_timeout: Duration,
 }
 
@@ -1001,7 +1002,6 @@ impl Engine {
     /// The first step of a resynchronisation: drain.
     fn resync_phase(&mut self, now: Instant, suspect: Suspect) -> Phase {
         self.start_quiet(now);
-        self.timers.set(Timer::Resync, now + self.config.resync_timeout);
         Phase::Resync {
             suspect,
             step: Recovery::Drain { bytes: 0 },
@@ -1889,6 +1889,7 @@ impl Engine {
                     *suspect = Suspect::Download;
                     *upload_ended = true;
                 }
+                self.bound_download_drain(now);
             }
             Recovery::Drain { bytes, .. } if quiet => {
                 let drained = *bytes;
@@ -1935,11 +1936,20 @@ impl Engine {
                 }
                 self.timers.stop_phase();
                 self.start_quiet(now);
+                self.bound_download_drain(now);
             }
             Recovery::Probe { .. } if timer == Timer::Command => {
                 self.probe_again(now, probes, probes_max);
             }
             _ => {}
+        }
+    }
+
+    /// A download found still streaming is drained to its end, which the probes' and quiet
+    /// waits' deadlines no longer bound: [`Timer::Resync`] does, from the first time.
+    fn bound_download_drain(&mut self, now: Instant) {
+        if self.timers.get(Timer::Resync).is_none() {
+            self.timers.set(Timer::Resync, now + self.config.resync_timeout);
         }
     }
 

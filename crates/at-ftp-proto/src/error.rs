@@ -113,7 +113,8 @@ pub enum Timer {
     Quiet,
     /// The latest end of a quiet wait, however busy the line stays.
     QuietCap,
-    /// A whole resynchronisation, a download it finds still streaming drained included.
+    /// A resynchronisation draining a download it found still streaming (from the moment it
+    /// found it: a download cannot be stopped, only drained to its end).
     Resync,
 }
 
