@@ -39,6 +39,10 @@ use at_ftp_blocking::Wire;
 /// A transcript writer.
 pub(crate) struct Transcript<W: Write> {
     out: W,
+    /// Each line starts with the seconds since this instant (`[    1.234] `), when set.
+    start: Option<std::time::Instant>,
+    /// A line's bytes beyond this many characters are counted, not shown (`-v`), when set.
+    limit: Option<usize>,
     /// The first layer: known secrets, by value.
     values: Values,
     /// The second layer: whatever follows a mark.
@@ -57,7 +61,27 @@ impl<W: Write> Transcript<W> {
     /// A transcript that also hides every occurrence of one of `secrets` (the passwords the
     /// tool sends) in what the modem sends. Empty secrets, and NUL bytes in them, are ignored.
     pub(crate) fn with_secrets(out: W, secrets: Vec<Vec<u8>>) -> Self {
-        Transcript { out, values: Values::new(secrets), marks: Marks::default(), failed: None }
+        Transcript {
+            out,
+            start: None,
+            limit: None,
+            values: Values::new(secrets, MIN_SECRET),
+            marks: Marks::default(),
+            failed: None,
+        }
+    }
+
+    /// Every line starts with the seconds since now.
+    pub(crate) fn stamped(mut self) -> Self {
+        self.start = Some(std::time::Instant::now());
+        self
+    }
+
+    /// A line longer than `limit` characters shows its start and how long it was (for `-v`,
+    /// where a download's data would flood the terminal).
+    pub(crate) fn shortened(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
     }
 
     /// Records bytes that crossed the line.
@@ -65,15 +89,32 @@ impl<W: Write> Transcript<W> {
         if self.failed.is_some() {
             return;
         }
-        let line = match wire {
-            Wire::Sent(t) => format!("> {t}\n"),
+        let (way, text) = match wire {
+            Wire::Sent(t) => ('>', t.to_string()),
             Wire::Received(bytes) => {
                 let mut text = String::with_capacity(bytes.len() + 2);
                 for &b in bytes {
                     self.values.byte(b, &mut self.marks, &mut text);
                 }
-                format!("< {text}\n")
+                ('<', text)
             }
+        };
+        self.line(way, text);
+    }
+
+    /// One line of the transcript: stamped and shortened as configured.
+    fn line(&mut self, way: char, mut text: String) {
+        if let Some(limit) = self.limit
+            && text.len() > limit
+        {
+            // The text is ASCII (every other byte is escaped): any index is a boundary.
+            let all = text.len();
+            text.truncate(limit);
+            text.push_str(&format!("... ({all} characters in all)"));
+        }
+        let line = match self.start {
+            Some(start) => format!("[{:10.3}] {way} {text}\n", start.elapsed().as_secs_f64()),
+            None => format!("{way} {text}\n"),
         };
         self.write(&line);
     }
@@ -86,12 +127,23 @@ impl<W: Write> Transcript<W> {
             self.values.flush(&mut self.marks, &mut text);
             self.marks.finish(&mut text);
             if !text.is_empty() {
-                self.write(&format!("< {text}\n"));
+                self.line('<', text);
             }
         }
         match self.failed.take() {
             Some(e) => Err(e),
             None => self.out.flush(),
+        }
+    }
+
+    /// What `finish` writes, without consuming the transcript (for tests that read `out`).
+    #[cfg(test)]
+    fn finish_into_test(&mut self) {
+        let mut text = String::new();
+        self.values.flush(&mut self.marks, &mut text);
+        self.marks.finish(&mut text);
+        if !text.is_empty() {
+            self.line('<', text);
         }
     }
 
@@ -101,6 +153,9 @@ impl<W: Write> Transcript<W> {
         }
     }
 }
+
+/// The shortest known secret hidden by value.
+const MIN_SECRET: usize = 4;
 
 /// A byte the line may insert anywhere (a break, a glitch): skipped when matching a secret or
 /// a mark. Only NUL: another byte inside a password is taken as part of what is received.
@@ -140,11 +195,15 @@ struct Partial {
 }
 
 impl Values {
-    fn new(secrets: Vec<Vec<u8>>) -> Self {
+    /// Secrets shorter than `min` (noise aside) are not matched.
+    fn new(secrets: Vec<Vec<u8>>, min: usize) -> Self {
         let mut clean: Vec<Vec<u8>> = Vec::with_capacity(secrets.len());
         for mut s in secrets {
             s.retain(|&b| !is_noise(b));
-            if !s.is_empty() && !clean.iter().any(|c| c.eq_ignore_ascii_case(&s)) {
+            // A secret shorter than this would hide every occurrence of a common word or
+            // letter (a password `p` hid each P of the transcript), which tells the reader
+            // what it is: those are left to the marks.
+            if s.len() >= min.max(1) && !clean.iter().any(|c| c.eq_ignore_ascii_case(&s)) {
                 clean.push(s);
             }
         }
@@ -326,7 +385,9 @@ mod tests {
     fn transcript(secrets: &[&[u8]], reads: &[&[u8]]) -> String {
         let mut out = Vec::new();
         let secrets = secrets.iter().map(|s| s.to_vec()).collect();
-        let mut t = Transcript::with_secrets(&mut out, secrets);
+        let mut t = Transcript::with_secrets(&mut out, Vec::new());
+        // The matching itself, for secrets of any length (the tool's minimum is tested apart).
+        t.values = Values::new(secrets, 1);
         for read in reads {
             t.record(Wire::Received(read));
         }
@@ -490,8 +551,20 @@ mod tests {
     fn empty_secrets_are_ignored() {
         let wire = b"\0OK\0\r\n";
         every_split(&[b"", b"\0\0"], wire, "\\x00OK\\x00\\x0d\\x0a", &[]);
-        let t = Transcript::with_secrets(Vec::new(), vec![Vec::new(), vec![0], b"x".to_vec()]);
-        assert_eq!(t.values.secrets, [b"x".to_vec()]);
+        let t = Transcript::with_secrets(Vec::new(), vec![Vec::new(), vec![0], b"x\0yzw".to_vec()]);
+        assert_eq!(t.values.secrets, [b"xyzw".to_vec()]);
+    }
+
+    #[test]
+    fn a_short_password_is_left_to_the_marks() {
+        // Hidden by value, a password `p` would turn every P of the transcript into `***`,
+        // which tells what it is; the marks still hide its echo.
+        let mut t = Transcript::with_secrets(Vec::new(), vec![b"p".to_vec(), b"abc".to_vec()]);
+        t.record(Wire::Received(b"AT#FTPSERV=\"abc.example\"\r\r\nAT#FTPPW=\"p\"\r"));
+        assert_eq!(
+            String::from_utf8(t.out).unwrap(),
+            "< AT#FTPSERV=\"abc.example\"\\x0d\\x0d\\x0aAT#FTPPW=\"***\"\\x0d\n"
+        );
     }
 
     #[test]
@@ -571,5 +644,30 @@ mod tests {
         let mut t = Transcript::new(Vec::new());
         t.record(Wire::Received(b"\x10\x03PW=x P\"W"));
         assert_eq!(String::from_utf8(t.out).unwrap(), "< \\x10\\x03PW=x P\"W\n");
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn lines_can_be_stamped_and_shortened() {
+        let mut t =
+            Transcript::with_secrets(Vec::new(), vec![b"hunter2".to_vec()]).stamped().shortened(12);
+        t.record(Wire::Received(b"OK"));
+        t.record(Wire::Received(b"0123456789abcdefhunter2"));
+        t.finish_into_test();
+        let text = String::from_utf8(t.out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        for line in &lines {
+            // `[    0.000] ` then the direction.
+            assert!(line.starts_with('[') && line[1..11].trim().parse::<f64>().is_ok(), "{line}");
+            assert_eq!(&line[11..14], "] <", "{line}");
+        }
+        assert!(lines[0].ends_with("< OK"), "{}", lines[0]);
+        assert!(lines[1].ends_with("< 0123456789ab... (19 characters in all)"), "{}", lines[1]);
+        assert!(!text.contains("hunter2"));
     }
 }

@@ -78,9 +78,18 @@ pub(crate) struct ModemArgs {
     /// Seconds from the end of the data to the modem's final result
     #[arg(long, value_name = "SECONDS", value_parser = seconds, default_value = "30")]
     pub(crate) result_timeout: Duration,
-    /// Write a transcript of both directions to FILE (passwords shown as ***)
+    /// Write a transcript of both directions, every line timestamped, to FILE ('-' for
+    /// standard error); passwords shown as ***
     #[arg(long, value_name = "FILE")]
     pub(crate) trace: Option<PathBuf>,
+    /// Show each command and answer on standard error, timestamped (passwords shown as ***,
+    /// long reads such as file data shortened); no progress bar
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+    /// Hardware flow control: rts-cts (the default, as PROTOCOL.md asks for uploads; a port
+    /// that refuses it falls back to none, with a notice) or none
+    #[arg(long, value_name = "KIND", value_enum)]
+    pub(crate) flow: Option<Flow>,
     /// No progress bar and no summary
     #[arg(short, long)]
     pub(crate) quiet: bool,
@@ -112,6 +121,8 @@ impl ModemArgs {
             idle_timeout: config.data_timeout,
             result_timeout: config.result_timeout,
             trace: None,
+            verbose: false,
+            flow: None,
             quiet: false,
             summary: true,
             password_from_env: true,
@@ -138,6 +149,21 @@ impl ModemArgs {
         if self.legacy_read { Dialect::Legacy } else { Dialect::Query }
     }
 }
+
+/// The `--flow` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Flow {
+    /// RTS/CTS hardware flow control
+    RtsCts,
+    /// None
+    None,
+}
+
+/// The most characters of one read or write `-v` shows.
+const VERBOSE_LIMIT: usize = 120;
+
+/// A transcript's destination.
+type Sink = Box<dyn io::Write + Send>;
 
 /// A number of seconds, fractions allowed.
 fn seconds(text: &str) -> Result<Duration, String> {
@@ -255,11 +281,11 @@ fn check(args: &ModemArgs, req: &Request<'_>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A client on the port, its transcript, the link up when asked.
+/// A client on the port, its transcripts, the link up when asked.
 struct Connection {
     client: Client,
-    /// Shared with the client's wire tap; taken out (leaving `None`) when finished.
-    transcript: Option<Arc<Mutex<Option<Transcript<File>>>>>,
+    /// Shared with the client's wire tap (`--trace`, `-v`); taken out when finished.
+    transcripts: Arc<Mutex<Vec<Transcript<Sink>>>>,
     device: String,
 }
 
@@ -271,35 +297,40 @@ impl Connection {
         password: &str,
     ) -> Result<Connection, Failure> {
         let device = args.device.to_string_lossy().into_owned();
-        let transcript = match &args.trace {
-            Some(path) => {
-                let file = File::create(path).map_err(|e| {
+        let secrets = || vec![password.as_bytes().to_vec(), args.apn_password.as_bytes().to_vec()];
+        let mut transcripts = Vec::new();
+        if let Some(path) = &args.trace {
+            let out: Sink = if path == Path::new("-") {
+                Box::new(io::stderr())
+            } else {
+                Box::new(File::create(path).map_err(|e| {
                     Failure::Local(format!(
                         "could not create the trace file {}: {e}",
                         path.display()
                     ))
-                })?;
-                let secrets = vec![password.into(), args.apn_password.clone().into_bytes()];
-                Some(Arc::new(Mutex::new(Some(Transcript::with_secrets(file, secrets)))))
-            }
-            None => None,
-        };
-        let line = Serial { baud: args.baud, rts_cts: false, config: args.config() };
-        let mut client = Client::open(&device, &line).map_err(|e| {
-            Failure::Port(format!("could not open the serial port {device}: {}", source(&e)))
-        })?;
-        if let Some(t) = &transcript {
-            let t = t.clone();
+                })?)
+            };
+            transcripts.push(Transcript::with_secrets(out, secrets()).stamped());
+        }
+        if args.verbose {
+            let out: Sink = Box::new(io::stderr());
+            let t = Transcript::with_secrets(out, secrets()).stamped().shortened(VERBOSE_LIMIT);
+            transcripts.push(t);
+        }
+        let mut client = open_port(args, &device)?;
+        let transcripts = Arc::new(Mutex::new(transcripts));
+        if !transcripts.lock().map(|t| t.is_empty()).unwrap_or(true) {
+            let shared = transcripts.clone();
             client.on_wire(move |wire| {
-                if let Ok(mut t) = t.lock()
-                    && let Some(t) = t.as_mut()
-                {
-                    t.record(wire);
+                if let Ok(mut all) = shared.lock() {
+                    for t in all.iter_mut() {
+                        t.record(wire);
+                    }
                 }
             });
         }
         interrupt.watch(client.abort_handle());
-        let mut session = Connection { client, transcript, device };
+        let mut session = Connection { client, transcripts, device };
         if let Some(signal) = interrupt.signal() {
             return Err(Failure::Interrupted(signal));
         }
@@ -319,13 +350,39 @@ impl Connection {
     }
 
     fn finish(self) -> Result<(), Failure> {
-        let Some(shared) = self.transcript else { return Ok(()) };
-        // A poisoned lock means a panic elsewhere; the transcript is then as good as lost.
-        let transcript = shared.lock().ok().and_then(|mut t| t.take());
-        match transcript.map(Transcript::finish) {
-            Some(Err(e)) => Err(Failure::Local(format!("could not write the trace file: {e}"))),
-            _ => Ok(()),
+        // A poisoned lock means a panic elsewhere; the transcripts are then as good as lost.
+        let all = self.transcripts.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
+        let mut first = Ok(());
+        for t in all {
+            if let Err(e) = t.finish()
+                && first.is_ok()
+            {
+                first = Err(Failure::Local(format!("could not write the trace file: {e}")));
+            }
         }
+        first
+    }
+}
+
+/// Opens the port with the flow control asked for; RTS/CTS by default, which a port that
+/// refuses it gives up for none, with a notice.
+fn open_port(args: &ModemArgs, device: &str) -> Result<Client, Failure> {
+    let open = |rts_cts| {
+        let line = Serial { baud: args.baud, rts_cts, config: args.config() };
+        Client::open(device, &line).map_err(|e| {
+            Failure::Port(format!("could not open the serial port {device}: {}", source(&e)))
+        })
+    };
+    match args.flow {
+        Some(Flow::None) => open(false),
+        Some(Flow::RtsCts) => open(true),
+        None => open(true).or_else(|refused| {
+            let client = open(false).map_err(|_| refused)?;
+            if !args.quiet {
+                eprintln!("at-ftp: {device} refuses RTS/CTS flow control: none is used");
+            }
+            Ok(client)
+        }),
     }
 }
 
@@ -350,7 +407,7 @@ pub(crate) fn get(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<
         interrupt.part(Some(part.path().to_owned()));
     }
     let mut session = Connection::open(args, &interrupt, &target.password)?;
-    let bar = progress(args.quiet, None, &format!("get {}", target.file));
+    let bar = progress(args.quiet || args.verbose, None, &format!("get {}", target.file));
     session.client.on_event(progress_to(&bar, Some(interrupt.clone())));
     let start = Instant::now();
     let result = match &output {
@@ -438,7 +495,7 @@ pub(crate) fn put(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Fail
     let size = meta.is_file().then_some(meta.len());
     let interrupt = Interrupt::install()?;
     let mut session = Connection::open(args, &interrupt, &target.password)?;
-    let bar = progress(args.quiet, size, &format!("put {}", target.file));
+    let bar = progress(args.quiet || args.verbose, size, &format!("put {}", target.file));
     session.client.on_event(progress_to(&bar, None));
     let start = Instant::now();
     let result = session.client.put(&req, &mut file);

@@ -235,9 +235,28 @@ fn the_trace_has_both_directions_and_no_password() {
     let probe = text.find("> AT\\x0d\n").unwrap_or(usize::MAX);
     assert!(probe < text.find("> AT#FTPSERV").unwrap(), "{text}");
     assert!(text.contains("Ok_Info_DataBegin"), "{text}");
+    // Every line is timestamped: `[    seconds] ` then the direction.
+    for line in text.lines() {
+        let (stamp, rest) = line.split_at(13);
+        assert!(stamp.starts_with('[') && stamp.ends_with("] "), "{line}");
+        assert!(stamp[1..11].trim().parse::<f64>().is_ok(), "{line}");
+        assert!(rest.starts_with("> ") || rest.starts_with("< "), "{line}");
+    }
     // The stuffed data, whatever reads it came in.
-    let received: String = text.lines().filter_map(|l| l.strip_prefix("< ")).collect();
+    let received: String = text.lines().filter_map(|l| l[13..].strip_prefix("< ")).collect();
     assert!(received.contains("x\\x10\\x03y\\x03"), "the stuffed data: {text}");
+    // -v and --trace -: the same, on standard error; -v shortens long reads.
+    let out = at_ftp()
+        .args(["get", "-q", "-v", "--device", &device(&bed), "--trace", "-", &url(&bed, "f")])
+        .args(["-o", "-"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!err.contains(Testbed::PASSWORD), "{err}");
+    let sent = err.lines().filter(|l| l.ends_with("> AT#FTPGET\\x0d")).count();
+    assert_eq!(sent, 2, "once per transcript: {err}");
 }
 
 #[test]
