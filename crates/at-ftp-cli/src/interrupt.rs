@@ -15,7 +15,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::Duration;
 
@@ -69,8 +69,20 @@ impl Shared {
 pub(crate) struct Interrupt(Arc<Shared>);
 
 impl Interrupt {
-    /// Catches SIGINT and SIGTERM from now on.
+    /// Catches SIGINT and SIGTERM from now on (once per process: every attempt of a
+    /// `--retry` shares it), for a new attempt: no download's data, no temporary file yet.
     pub(crate) fn install() -> Result<Interrupt, Failure> {
+        static ONCE: OnceLock<Interrupt> = OnceLock::new();
+        if let Some(i) = ONCE.get() {
+            i.0.in_data.store(false, Ordering::SeqCst);
+            i.part(None);
+            return Ok(i.clone());
+        }
+        let i = Interrupt::catch()?;
+        Ok(ONCE.get_or_init(|| i).clone())
+    }
+
+    fn catch() -> Result<Interrupt, Failure> {
         let mut signals = Signals::new([SIGINT, SIGTERM])
             .map_err(|e| Failure::Local(format!("could not catch Ctrl-C: {e}")))?;
         let shared = Arc::new(Shared::default());
@@ -118,6 +130,18 @@ impl Interrupt {
     /// A download's data started: from now on a signal exits at once.
     pub(crate) fn in_data(&self) {
         self.0.in_data.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits `delay`, or less if a signal comes: then that signal.
+    pub(crate) fn sleep(&self, delay: Duration) -> Option<i32> {
+        let end = std::time::Instant::now() + delay;
+        while std::time::Instant::now() < end {
+            if let Some(signal) = self.signal() {
+                return Some(signal);
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        self.signal()
     }
 
     /// The signal that came, if one did.

@@ -161,6 +161,9 @@ fn byte(text: &str) -> Result<u8, String> {
 pub(crate) enum Failure {
     /// The modem or the server refused or failed the transfer: exit status 1.
     Failed(String),
+    /// The server side cut the transfer (`#CME ERROR: 37966`, the TCP session closed by the
+    /// peer): exit status 1, and worth a `--retry`.
+    Cut(String),
     /// Bad usage or a refused argument: exit status 2, nothing was opened.
     Usage(String),
     /// A local file could not be read or written: exit status 3.
@@ -174,9 +177,15 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
+    /// A failure another attempt may not meet: a silent modem, a port that hung up, a
+    /// transfer the server side cut. Never a refusal or a local problem.
+    pub(crate) fn transient(&self) -> bool {
+        matches!(self, Failure::Silent(_) | Failure::Port(_) | Failure::Cut(_))
+    }
+
     fn code(&self) -> u8 {
         match self {
-            Failure::Failed(_) => 1,
+            Failure::Failed(_) | Failure::Cut(_) => 1,
             Failure::Usage(_) => 2,
             Failure::Local(_) => 3,
             Failure::Silent(_) => 4,
@@ -190,6 +199,7 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Failure::Failed(m)
+            | Failure::Cut(m)
             | Failure::Usage(m)
             | Failure::Local(m)
             | Failure::Silent(m)

@@ -93,6 +93,13 @@ pub(crate) struct ModemArgs {
     /// No progress bar and no summary
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    /// Try again this many times after a transient failure (a silent modem, a port that hung
+    /// up, #CME ERROR 37966), never after a refusal or a local problem
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) retry: u32,
+    /// Seconds between two attempts
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, default_value = "5")]
+    pub(crate) retry_delay: Duration,
     /// The one-line summary after a success (the demo prints its own).
     #[arg(skip = true)]
     pub(crate) summary: bool,
@@ -124,6 +131,8 @@ impl ModemArgs {
             verbose: false,
             flow: None,
             quiet: false,
+            retry: 0,
+            retry_delay: Duration::from_secs(5),
             summary: true,
             password_from_env: true,
         }
@@ -192,9 +201,17 @@ fn parse_target(args: &ModemArgs, url: &str) -> Result<Target, Failure> {
     if let Ok(password) = std::env::var(PASSWORD_VAR) {
         target.password = password;
     } else if target.user != "anonymous" && io::stdin().is_terminal() {
-        let prompt = format!("Password for {}@{}: ", target.user, target.server);
-        target.password = rpassword::prompt_password(prompt)
-            .map_err(|e| Failure::Usage(format!("could not read the password: {e}")))?;
+        // Asked once per run, not once per `--retry` attempt.
+        static PROMPTED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        target.password = match PROMPTED.get() {
+            Some(p) => p.clone(),
+            None => {
+                let prompt = format!("Password for {}@{}: ", target.user, target.server);
+                let p = rpassword::prompt_password(prompt)
+                    .map_err(|e| Failure::Usage(format!("could not read the password: {e}")))?;
+                PROMPTED.get_or_init(|| p).clone()
+            }
+        };
     }
     Ok(target)
 }
@@ -386,8 +403,39 @@ fn open_port(args: &ModemArgs, device: &str) -> Result<Client, Failure> {
     }
 }
 
+/// Runs `attempt`, and again after a transient failure, as `--retry` says.
+fn retrying<T>(
+    args: &ModemArgs,
+    mut attempt: impl FnMut() -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let mut left = args.retry;
+    loop {
+        match attempt() {
+            Err(failure) if left > 0 && failure.transient() => {
+                let secs = args.retry_delay.as_secs_f64();
+                eprintln!("at-ftp: {failure}; trying again in {secs} s ({left} more)");
+                left -= 1;
+                if let Some(signal) = Interrupt::install()?.sleep(args.retry_delay) {
+                    return Err(Failure::Interrupted(signal));
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Downloads the file the URL names.
 pub(crate) fn get(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<u64, Failure> {
+    retrying(args, || get_once(args, url, output))
+}
+
+/// Uploads `local` as the file the URL names (or into the directory it names).
+pub(crate) fn put(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Failure> {
+    retrying(args, || put_once(args, local, url))
+}
+
+/// One attempt of [`get`].
+fn get_once(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<u64, Failure> {
     let target = parse_target(args, url)?;
     let req = request(args, &target);
     check(args, &req)?;
@@ -479,8 +527,8 @@ fn with_local_name(url: &str, local: &Path) -> Result<String, Failure> {
     Ok(url)
 }
 
-/// Uploads `local` as the file the URL names (or into the directory it names).
-pub(crate) fn put(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Failure> {
+/// One attempt of [`put`].
+fn put_once(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Failure> {
     let url = with_local_name(url, local)?;
     let target = parse_target(args, &url)?;
     let req = request(args, &target);
@@ -589,6 +637,7 @@ fn source(e: &RunError) -> String {
 /// The class of a failure: its exit status.
 fn classify(e: &RunError, message: String) -> Failure {
     match e {
+        RunError::Failed(Error::Modem(ModemError::Cme(37966))) => Failure::Cut(message),
         RunError::Failed(Error::Timeout(_) | Error::Unsynchronised) => Failure::Silent(message),
         RunError::Failed(_) => Failure::Failed(message),
         RunError::Refused(_) | RunError::Config(_) => Failure::Usage(message),

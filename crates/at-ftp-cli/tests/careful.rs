@@ -306,3 +306,35 @@ fn a_closed_output_pipe_ends_the_download_at_once() {
     assert_eq!(status.code(), Some(3));
     assert!(start.elapsed() < Duration::from_secs(4), "waited for the data: {:?}", start.elapsed());
 }
+
+#[test]
+fn retry_tries_again_after_a_transient_failure_only() {
+    use at_ftp_modem::Faults;
+    // The modem goes silent in the data, every time: two more attempts, then exit 4.
+    let silent = Testbed::new(Options {
+        faults: Faults { silence_after: Some(10), ..Faults::default() },
+        ..Options::default()
+    })
+    .unwrap();
+    std::fs::write(silent.file("f"), sample(100, 34)).unwrap();
+    let out = at_ftp()
+        .args(["get", "--retry", "2", "--retry-delay", "0.1", "--idle-timeout", "0.3"])
+        .args(["-d", &device(&silent), &url(&silent, "f"), "-o", "-"])
+        .assert()
+        .code(4)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.matches("trying again").count(), 2, "{err}");
+    // A refusal (a missing file: #CME ERROR 38016) is never tried again.
+    let bed = Testbed::new(Options::default()).unwrap();
+    let out = at_ftp()
+        .args(["get", "--retry", "3", "--retry-delay", "0.1"])
+        .args(["-d", &device(&bed), &url(&bed, "missing"), "-o", "-"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!err.contains("trying again") && err.contains("38016"), "{err}");
+}
