@@ -1179,4 +1179,18 @@ mod engine_bugs {
         let case = Case { put: true, resync: false, cap: 4, ..Case::new(file, ops) };
         case.run_strict();
     }
+
+    #[test]
+    fn a_drain_polled_late_is_no_download_streaming() {
+        // An upload killed after the first byte of a pair; the new engine drains one byte,
+        // then is polled again only 30 s later, when both the quiet wait and its cap have
+        // passed. Expected: a quiet line, so the ETX pair ends the upload before the probe.
+        // Got: taken for a download that kept the line busy up to the cap, no ETX was sent,
+        // and the probe's `A` completed the dangling pair in the remote file.
+        let file = vec![16, 0, 0, 16, 16, 3, 16, 16, 0, 0, 0, 0, 16, 0, 0, 0, 0];
+        let ops =
+            vec![Op::AbortIn(Stage::Upload, 1), Op::Kill(false), Op::ToHost(1), Op::Wait(30_000)];
+        let case = Case { put: true, cap: 1, ..Case::new(file, ops) };
+        case.run_strict();
+    }
 }

@@ -473,8 +473,10 @@ impl EtxScan {
 /// A step of a resynchronisation.
 #[derive(Clone, Debug)]
 enum Recovery {
-    /// Read and drop until the line is quiet.
-    Drain { bytes: u64 },
+    /// Read and drop until the line is quiet; `busy`: input kept coming up to the quiet
+    /// wait's cap (each byte restarted the wait, which was cut at the cap), as opposed to a
+    /// quiet line whose deadlines all passed before the engine was polled again.
+    Drain { bytes: u64, busy: bool },
     /// The terminator(s) to a modem that may wait for upload data are being written.
     EndUpload,
     /// `AT` waits to be written (`sent` false: like a command, only once the port was peeked
@@ -1004,7 +1006,7 @@ impl Engine {
         self.start_quiet(now);
         Phase::Resync {
             suspect,
-            step: Recovery::Drain { bytes: 0 },
+            step: Recovery::Drain { bytes: 0, busy: false },
             probes: 0,
             upload_ended: !matches!(suspect, Suspect::Anything | Suspect::Upload { .. }),
         }
@@ -1021,6 +1023,13 @@ impl Engine {
             let again = now + self.config.quiet_time;
             let cap = self.timers.get(Timer::QuietCap).unwrap_or(again);
             self.timers.set(Timer::Quiet, again.min(cap));
+            if let State::Busy(Op {
+                phase: Phase::Resync { step: Recovery::Drain { busy, .. }, .. },
+                ..
+            }) = &mut self.state
+            {
+                *busy = again >= cap;
+            }
         }
     }
 
@@ -1163,7 +1172,7 @@ impl Engine {
             }
             (Phase::Resync { step, .. }, Out::Fixed { .. }) => match step {
                 Recovery::EndUpload => {
-                    *step = Recovery::Drain { bytes: 0 };
+                    *step = Recovery::Drain { bytes: 0, busy: false };
                     self.start_quiet(now);
                 }
                 Recovery::Probe { sent, .. } => {
@@ -1720,7 +1729,7 @@ impl Engine {
                 // a probe): it is drained to its terminator, however long it takes; no
                 // terminator of ours is due.
                 if let Phase::Resync { suspect, step, upload_ended, .. } = &mut op.phase {
-                    *step = Recovery::Drain { bytes: drained };
+                    *step = Recovery::Drain { bytes: drained, busy: false };
                     *suspect = Suspect::Download;
                     *upload_ended = true;
                 }
@@ -1731,7 +1740,7 @@ impl Engine {
                 // An upload phase opens: once the line is quiet it gets its lone terminator
                 // (nothing of ours was sent into it), before any probe.
                 if let Phase::Resync { suspect, step, upload_ended, .. } = &mut op.phase {
-                    *step = Recovery::Drain { bytes: drained };
+                    *step = Recovery::Drain { bytes: drained, busy: false };
                     *suspect = Suspect::Upload { dangling: false };
                     *upload_ended = false;
                 }
@@ -1867,15 +1876,14 @@ impl Engine {
         };
         let (suspect, probes, ended) = (*suspect, *probes, *upload_ended);
         let quiet = matches!(timer, Timer::Quiet | Timer::QuietCap);
-        // The quiet wait is never restarted past its cap, so at the cap the quiet timer
-        // fires too (first): the line did not fall quiet, it was busy all along.
-        let capped = quiet && self.timers.get(Timer::QuietCap).is_none_or(|cap| cap <= now);
         match step {
             _ if timer == Timer::Resync => {
                 self.end_lost(Error::Timeout(Timer::Resync), suspect);
             }
-            Recovery::Drain { bytes, .. }
-                if capped
+            // The quiet wait is never restarted past its cap, so at the cap the quiet timer
+            // fires too (first): when input kept restarting it, the line never fell quiet.
+            Recovery::Drain { bytes, busy: true }
+                if quiet
                     && (suspect == Suspect::Download
                         || (*bytes > 0 && suspect == Suspect::Anything)) =>
             {
@@ -1930,7 +1938,7 @@ impl Engine {
                 // its end, then probed again.
                 if let Phase::Resync { suspect, step, probes, upload_ended, .. } = &mut op.phase {
                     *suspect = Suspect::Download;
-                    *step = Recovery::Drain { bytes: 0 };
+                    *step = Recovery::Drain { bytes: 0, busy: false };
                     *probes = probes.saturating_sub(1);
                     *upload_ended = true;
                 }
