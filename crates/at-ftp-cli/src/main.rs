@@ -127,6 +127,8 @@ enum Command {
     /// Download and upload a sample file through an emulated modem and an in-process FTP
     /// server, and check both: no hardware needed
     Demo,
+    /// List the serial ports this system knows, one per line
+    Ports,
 }
 
 /// The two special bytes of the stuffing.
@@ -255,5 +257,37 @@ fn run(command: Command) -> Result<(), Failure> {
             emulate::run(ftp_root, ftp_server.as_deref(), link, baud)
         }
         Command::Demo => demo::run(),
+        Command::Ports => ports(),
     }
+}
+
+/// `at-ftp ports`: the serial ports, one per line (name, then kind).
+fn ports() -> Result<(), Failure> {
+    // serialport's scan of /sys/class/tty panics where there is none (a container).
+    if cfg!(target_os = "linux") && !std::path::Path::new("/sys/class/tty").is_dir() {
+        return Err(Failure::Local("this system has no /sys/class/tty to list ports from".into()));
+    }
+    let ports = serialport::available_ports()
+        .map_err(|e| Failure::Local(format!("could not list the serial ports: {e}")))?;
+    let mut out = io::stdout().lock();
+    for port in &ports {
+        let kind = match &port.port_type {
+            serialport::SerialPortType::UsbPort(usb) => format!(
+                "usb {:04x}:{:04x} {}",
+                usb.vid,
+                usb.pid,
+                usb.product.as_deref().unwrap_or("")
+            ),
+            serialport::SerialPortType::PciPort => "pci".to_owned(),
+            serialport::SerialPortType::BluetoothPort => "bluetooth".to_owned(),
+            serialport::SerialPortType::Unknown => "unknown".to_owned(),
+        };
+        use std::io::Write as _;
+        writeln!(out, "{}\t{}", port.port_name, kind.trim_end())
+            .map_err(|e| Failure::Local(format!("could not write the list: {e}")))?;
+    }
+    if ports.is_empty() {
+        eprintln!("at-ftp: no serial port found");
+    }
+    Ok(())
 }

@@ -650,8 +650,15 @@ fn classify(e: &RunError, message: String) -> Failure {
 pub(crate) fn describe(e: &RunError, device: &str) -> String {
     match e {
         RunError::Failed(Error::Modem(ModemError::Cme(n))) => format!(
-            "the modem reported #CME ERROR {n}: {}",
-            ModemError::meaning(*n).unwrap_or("a code this tool does not know")
+            "the modem reported #CME ERROR {n}: {}{}",
+            ModemError::meaning(*n).unwrap_or("a code this tool does not know"),
+            match n {
+                // The modem says the same for three causes (PROTOCOL.md section 6).
+                38016 =>
+                    " (the server refused the connection, the login failed, or the file \
+                          is not there: check the host, port, user, password and path)",
+                _ => "",
+            }
         ),
         RunError::Failed(Error::Modem(ModemError::PlusCme(n))) => {
             format!("the modem reported +CME ERROR {n} (a failure of the GSM layer)")

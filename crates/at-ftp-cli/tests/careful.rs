@@ -338,3 +338,21 @@ fn retry_tries_again_after_a_transient_failure_only() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(!err.contains("trying again") && err.contains("38016"), "{err}");
 }
+
+#[test]
+fn ports_lists_one_port_per_line_and_38016_names_its_causes() {
+    let out = at_ftp().arg("ports").assert().success().get_output().clone();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in text.lines() {
+        let (name, kind) = line.split_once('\t').unwrap();
+        assert!(name.starts_with("/dev/") && !kind.is_empty(), "{line}");
+    }
+    let bed = Testbed::new(Options::default()).unwrap();
+    at_ftp()
+        .args(["get", "-d", &device(&bed), &url(&bed, "missing"), "-o", "-"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("38016").and(predicate::str::contains("the login failed")),
+        );
+}
