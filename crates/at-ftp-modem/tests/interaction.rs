@@ -1193,4 +1193,38 @@ mod engine_bugs {
         let case = Case { put: true, cap: 1, ..Case::new(file, ops) };
         case.run_strict();
     }
+
+    #[test]
+    fn an_abort_between_the_two_terminators_keeps_the_upload_suspected() {
+        // An upload on an engine with `resync: false` times out on a full port after the
+        // DLE of a pair; the next operation's resync sends its two ETX and is aborted when
+        // one is written (it completed the pair: the upload still waits). Expected: the
+        // line is left with an upload suspected, so the next operation ends it with a lone
+        // ETX first. Got: "anything" was suspected, which `resync: false` does not recover,
+        // and the next commands landed in the remote file.
+        let file: Vec<u8> = vec![
+            0, 0, 16, 16, 16, 0, 16, 4, 4, 0, 16, 0, 0, 0, 16, 4, 0, 17, 16, 0, 16, 4, 16, 0, 16,
+            0, 4, 0, 0, 16, 0, 16, 0, 16, 16, 4, 0, 0, 4, 0, 0, 17, 0, 0, 0, 4, 4, 4, 17, 16, 16,
+            0, 16, 4, 16, 16, 4, 16, 16, 17, 0, 0, 4, 4, 0, 4, 0, 16, 0, 16, 4, 16, 0, 4, 4, 4, 4,
+            16, 0, 4, 4, 16, 0, 4, 0, 16, 16, 0, 16, 16, 16, 0, 4, 0, 4, 0, 16, 0, 4, 4, 0, 16, 16,
+            4, 4, 16, 16, 16, 17, 16, 16, 4, 16,
+        ];
+        let ops = vec![
+            Op::Flush,
+            Op::Flush,
+            Op::ToModem(1),
+            Op::ToModem(1),
+            Op::Flush,
+            Op::Wait(60_000),
+            Op::Next(false),
+            Op::Wait(500),
+            Op::ToModem(1),
+            Op::Abort,
+            Op::ToModem(1),
+            Op::Next(false),
+            Op::Silence,
+        ];
+        let case = Case { put: true, resync: false, cap: 1, ..Case::new(file, ops) };
+        case.run_strict();
+    }
 }

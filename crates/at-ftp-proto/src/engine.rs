@@ -801,9 +801,16 @@ impl Engine {
         }
         op.failure = Some(Error::Aborted);
         match &mut op.phase {
-            Phase::Resync { suspect, .. } => {
-                // A probe half written leaves a partial line in the modem.
-                let suspect = if untouched { *suspect } else { Suspect::Anything };
+            Phase::Resync { suspect, step, .. } => {
+                let suspect = match step {
+                    _ if untouched => *suspect,
+                    // One terminator of two went: it completed a dangling pair (the upload
+                    // still waits, the pair closed), ended the upload, or was ignored. A lone
+                    // one more is right in every case, before any command.
+                    Recovery::EndUpload => Suspect::Upload { dangling: false },
+                    // A probe half written leaves a partial line in the modem.
+                    _ => Suspect::Anything,
+                };
                 self.end_lost(Error::Aborted, suspect);
             }
             Phase::Command { sent: false, .. } if untouched => self.end(Err(Error::Aborted)),
