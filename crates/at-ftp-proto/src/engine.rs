@@ -490,6 +490,7 @@ enum Recovery {
 #[derive(Clone, Debug)]
 enum Phase {
     /// Bringing a lost line back to command mode before the script.
+    ///
     /// Its input is framed as lines, so that a data phase announced on the way is seen (the
     /// framer keeps the tail of a download still streaming and the line after its terminator
     /// apart).
