@@ -1227,4 +1227,41 @@ mod engine_bugs {
         let case = Case { put: true, resync: false, cap: 1, ..Case::new(file, ops) };
         case.run_strict();
     }
+
+    #[test]
+    fn a_resync_whose_terminators_stall_keeps_the_upload_suspected() {
+        // An upload on an engine with `resync: false` times out on a full port; the next
+        // operation's resync cannot write its terminators either (`Timeout(Write)`).
+        // Expected: the upload is still suspected, and the operation after ends it first.
+        // Got: a stalled write in any phase left "anything" suspected, which `resync: false`
+        // does not recover, and the next commands landed in the remote file.
+        let file: Vec<u8> = vec![
+            0, 16, 0, 0, 0, 16, 16, 0, 0, 16, 0, 16, 16, 0, 0, 16, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0,
+            0, 0, 0, 0, 16, 16, 16, 0, 0, 16, 0, 0, 0, 16, 16, 0, 0, 0, 0, 16, 0, 16, 16, 0, 0, 16,
+            0, 0, 0, 0, 0, 16, 16, 0, 0, 16, 0, 16, 16, 0, 16, 16, 0, 16, 16, 16, 0, 16, 16, 16, 0,
+            0, 16, 16, 0, 0, 16, 16, 16, 0, 16, 16, 0, 16, 0, 0, 0, 16, 0, 16, 16, 0, 0, 16, 0, 16,
+            16, 0, 16, 0, 0, 16, 0, 0, 16, 0, 0, 16, 0, 16, 0, 0, 0, 0, 0, 0, 16, 0, 16, 0, 0, 16,
+            0, 0, 16, 16, 16, 16, 0, 0, 16, 0, 0, 0, 0, 16, 16, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0,
+            16, 0, 0, 16, 0, 0, 0, 0, 0, 16, 16, 16, 0, 16, 16, 0, 0, 0, 16, 0, 0, 16, 0, 16, 0, 0,
+            16, 0, 0, 0, 0, 0, 16, 16, 16, 0, 16, 0, 0, 16, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0,
+            16, 0, 0, 16, 16, 16, 16, 16, 0, 0, 16, 16, 0, 16, 0, 0, 16, 0, 0, 16, 0, 16, 0, 0, 16,
+            0, 0, 16, 0, 16, 0, 16, 0, 0, 0, 16, 16, 16, 0, 16, 0, 0, 0, 0, 0, 0, 16, 0, 16, 0, 0,
+            0, 16, 0, 16, 16, 16, 16, 16, 16, 16, 0, 0, 0, 16, 16, 0, 0, 0, 0, 16, 0, 16, 16, 0, 0,
+            0, 0, 16, 0, 16, 0, 0, 16, 16, 16, 16, 16, 16, 0, 16, 0, 0, 0, 0, 16, 16, 16, 0, 0, 16,
+            0, 0, 16, 16, 0, 16, 0, 16, 16, 16, 16, 16, 0, 0, 0, 0, 0, 0, 16, 0, 0, 16, 0, 0, 16,
+            16, 0, 16, 0, 16, 0, 0, 0, 0, 16, 16, 0, 0, 16, 0, 0, 16, 16, 16, 0, 0, 16, 0, 16, 16,
+            0, 16, 16, 0, 16, 0, 0, 16, 16, 0, 0, 16, 16, 16, 0, 0, 16, 16, 16, 16,
+        ];
+        let ops = vec![
+            Op::Flush,
+            Op::Wait(60_000),
+            Op::Next(false),
+            Op::Wait(500),
+            Op::Wait(60_000),
+            Op::Next(false),
+            Op::AbortIn(Stage::Download, 1),
+        ];
+        let case = Case { put: true, resync: false, cap: 2, ..Case::new(file, ops) };
+        case.run_strict();
+    }
 }

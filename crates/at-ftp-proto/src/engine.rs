@@ -431,6 +431,20 @@ fn suspect_after(step: Step) -> Suspect {
     }
 }
 
+/// What a resynchronisation cut short (aborted, or its write stalled) leaves suspected, in
+/// `step`, with nothing (`untouched`) or part of its transmit written.
+fn cut_resync(suspect: Suspect, step: &Recovery, untouched: bool) -> Suspect {
+    match step {
+        _ if untouched => suspect,
+        // One terminator of two went: it completed a dangling pair (the upload still waits,
+        // the pair closed), ended the upload, or was ignored. A lone one more is right in
+        // every case, before any command.
+        Recovery::EndUpload => Suspect::Upload { dangling: false },
+        // A probe half written leaves a partial line in the modem.
+        _ => Suspect::Anything,
+    }
+}
+
 /// The upload's data source, as far as the engine knows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
@@ -803,15 +817,7 @@ impl Engine {
         op.failure = Some(Error::Aborted);
         match &mut op.phase {
             Phase::Resync { suspect, step, .. } => {
-                let suspect = match step {
-                    _ if untouched => *suspect,
-                    // One terminator of two went: it completed a dangling pair (the upload
-                    // still waits, the pair closed), ended the upload, or was ignored. A lone
-                    // one more is right in every case, before any command.
-                    Recovery::EndUpload => Suspect::Upload { dangling: false },
-                    // A probe half written leaves a partial line in the modem.
-                    _ => Suspect::Anything,
-                };
+                let suspect = cut_resync(*suspect, step, untouched);
                 self.end_lost(Error::Aborted, suspect);
             }
             Phase::Command { sent: false, .. } if untouched => self.end(Err(Error::Aborted)),
@@ -1817,6 +1823,11 @@ impl Engine {
                 if timer == Timer::Write =>
             {
                 Then::Lost(Error::Timeout(timer), Suspect::Upload { dangling: self.pair_open })
+            }
+            // The port took nothing of the resync's terminators or probe: what it holds may
+            // still reach the modem, and what the resync suspected stays suspected.
+            Phase::Resync { suspect, step, .. } if timer == Timer::Write => {
+                Then::Lost(Error::Timeout(timer), cut_resync(*suspect, step, self.out_untouched()))
             }
             _ if timer == Timer::Write => Then::Lost(Error::Timeout(timer), Suspect::Anything),
             Phase::Resync { .. } => Then::Resync,
