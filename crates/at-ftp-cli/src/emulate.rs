@@ -7,15 +7,72 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use at_ftp_modem::{Emulator, FtpOptions, FtpServer, Options};
+use at_ftp_modem::{Chunking, Emulator, Faults, FtpOptions, FtpServer, Options};
+use clap::Args;
 
 use crate::Failure;
+
+/// The emulated modem's deviations from a well-behaved one, for testing a host against them.
+#[derive(Args, Clone, Debug, Default)]
+pub(crate) struct FaultArgs {
+    /// Echo off from the start (ATE0)
+    #[arg(long)]
+    echo_off: bool,
+    /// Numeric result codes from the start (ATV0)
+    #[arg(long)]
+    numeric: bool,
+    /// A RING before each data phase and before each result after the data
+    #[arg(long)]
+    urcs: bool,
+    /// NUL bytes before every response line
+    #[arg(long)]
+    nul_noise: bool,
+    /// End each download after N payload bytes: ETX, then #CME ERROR: 37966
+    #[arg(long, value_name = "N")]
+    abort_after: Option<u64>,
+    /// Go silent after N payload bytes of each download
+    #[arg(long, value_name = "N")]
+    silence_after: Option<u64>,
+    /// Fail each upload after N payload bytes (#CME ERROR: 37966)
+    #[arg(long, value_name = "N")]
+    fail_upload_after: Option<u64>,
+    /// Write in random pieces of at most N bytes, with random pauses of up to 20 ms
+    #[arg(long, value_name = "N")]
+    chunked: Option<usize>,
+}
+
+impl FaultArgs {
+    fn faults(&self) -> Faults {
+        Faults {
+            echo_off: self.echo_off,
+            numeric: self.numeric,
+            urc_before_data: self.urcs,
+            urc_after_data: self.urcs,
+            nul_noise: self.nul_noise,
+            abort_after: self.abort_after,
+            silence_after: self.silence_after,
+            fail_upload_after: self.fail_upload_after,
+            ..Faults::default()
+        }
+    }
+
+    fn chunking(&self) -> Option<Chunking> {
+        let max_chunk = self.chunked?;
+        Some(Chunking {
+            seed: 0,
+            max_chunk: max_chunk.max(1),
+            max_delay: Duration::from_millis(20),
+        })
+    }
+}
 
 pub(crate) fn run(
     root: Option<PathBuf>,
     server: Option<&str>,
     link: Option<PathBuf>,
     baud: Option<u32>,
+    device: Option<PathBuf>,
+    faults: &FaultArgs,
 ) -> Result<(), Failure> {
     let failed = |what: &str, e: std::io::Error| Failure::Local(format!("could not {what}: {e}"));
     // Kept alive for the emulator's life: the in-process server and its temporary root.
@@ -53,10 +110,15 @@ pub(crate) fn run(
     };
     let options = Options {
         baud,
+        faults: faults.faults(),
+        chunking: faults.chunking(),
         ftp: FtpOptions { redirect: Some(redirect), ..FtpOptions::default() },
-        ..Options::default()
     };
-    let modem = Emulator::on_pty(options).map_err(|e| failed("start the emulator", e))?;
+    let modem = match &device {
+        Some(path) => Emulator::on_device(path, baud.unwrap_or(115_200), options)
+            .map_err(|e| Failure::Port(format!("could not open {}: {e}", path.display())))?,
+        None => Emulator::on_pty(options).map_err(|e| failed("start the emulator", e))?,
+    };
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{}", modem.path().display());
     let _ = stdout.flush();

@@ -123,6 +123,12 @@ enum Command {
         /// Pace the modem's output to this many bits per second
         #[arg(long, value_name = "N")]
         baud: Option<u32>,
+        /// Run on this serial device (a null-modem cable to the host) instead of a new
+        /// pseudo-terminal; --baud is then the line's speed too
+        #[arg(long, value_name = "PATH", conflicts_with = "link")]
+        device: Option<PathBuf>,
+        #[command(flatten)]
+        faults: emulate::FaultArgs,
     },
     /// Download and upload a sample file through an emulated modem and an in-process FTP
     /// server, and check both: no hardware needed
@@ -253,8 +259,8 @@ fn run(command: Command) -> Result<(), Failure> {
                 ))),
             }
         }
-        Command::Emulate { ftp_root, ftp_server, link, baud } => {
-            emulate::run(ftp_root, ftp_server.as_deref(), link, baud)
+        Command::Emulate { ftp_root, ftp_server, link, baud, device, faults } => {
+            emulate::run(ftp_root, ftp_server.as_deref(), link, baud, device, &faults)
         }
         Command::Demo => demo::run(),
         Command::Ports => ports(),

@@ -356,3 +356,46 @@ fn ports_lists_one_port_per_line_and_38016_names_its_causes() {
             predicate::str::contains("38016").and(predicate::str::contains("the login failed")),
         );
 }
+
+/// `at-ftp emulate` with `extra` switches, serving `root`; its pty's path.
+fn emulate(root: &Path, extra: &[&str]) -> (Child, String) {
+    use std::io::BufRead;
+    let mut child = Process::new(bin())
+        .arg("emulate")
+        .arg("--ftp-root")
+        .arg(root)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    (child, first.trim().to_owned())
+}
+
+#[test]
+fn emulate_takes_the_fault_switches_of_the_library() {
+    let root = tempfile::tempdir().unwrap();
+    let bytes = sample(50_000, 35);
+    std::fs::write(root.path().join("f.bin"), &bytes).unwrap();
+    let quirky = ["--echo-off", "--numeric", "--urcs", "--nul-noise", "--chunked", "512"];
+    let (mut child, pty) = emulate(root.path(), &quirky);
+    let out = at_ftp()
+        .args(["get", "-q", "-d", &pty, "ftp://u:p@h/f.bin", "-o", "-"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(out.stdout == bytes, "{} bytes", out.stdout.len());
+    signal(&child, "-INT");
+    assert!(exit_within(&mut child, Duration::from_secs(5)).success());
+    let (mut child, pty) = emulate(root.path(), &["--abort-after", "1000"]);
+    at_ftp()
+        .args(["get", "-q", "-d", &pty, "ftp://u:p@h/f.bin", "-o", "-"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("37966"));
+    signal(&child, "-INT");
+    assert!(exit_within(&mut child, Duration::from_secs(5)).success());
+}
