@@ -1264,4 +1264,25 @@ mod engine_bugs {
         let case = Case { put: true, resync: false, cap: 2, ..Case::new(file, ops) };
         case.run_strict();
     }
+
+    #[test]
+    fn an_upload_phase_after_a_stale_line_is_ended() {
+        // A command times out half written (`resync: false`); the modem then executes it.
+        // The next operation takes that old `OK` for its first command's answer, and writes
+        // its second command while the framer holds half of an echo: the line that echo
+        // completes is stale, but so was the next one, `Ok_Info_WaitingForData` (the modem's
+        // own doing), reported as unsolicited: the modem stayed in upload mode and the next
+        // operation's commands landed in it. Expected: a stale line is one line (an echo
+        // ends it), and a data phase announced is drained or ended whatever it answers.
+        let ops = vec![
+            Op::ToModem(14),
+            Op::Wait(5000),
+            Op::ToModem(15),
+            Op::Unexpected(DataPhase::Upload),
+            Op::Next(false),
+            Op::Flush,
+        ];
+        let case = Case { resync: false, cap: 15, ..Case::new(vec![], ops) };
+        case.run_strict();
+    }
 }

@@ -1404,10 +1404,15 @@ impl Engine {
             Upload,
         }
         let State::Busy(op) = &mut self.state else { return };
-        let (reading, to) = match &op.phase {
+        let (reading, to) = match &mut op.phase {
             Phase::Resync { .. } => (None, To::Resync),
             Phase::Command { sent: false, .. } => (None, To::Early),
-            Phase::Command { stale: true, .. } => (None, To::Stale),
+            Phase::Command { stale: stale @ true, .. } => {
+                // The line begun before the command was written ends here, whatever it is
+                // (an echo included): the next one may be the answer.
+                *stale = false;
+                (None, To::Stale)
+            }
             Phase::Command { command, .. } => match command.step {
                 Step::Read(p) => (Some(p), To::Answer),
                 _ => (None, To::Answer),
@@ -1450,13 +1455,12 @@ impl Engine {
                 }
                 _ => self.push(Pending::Unsolicited),
             },
-            To::Stale => {
-                if let State::Busy(Op { phase: Phase::Command { stale, .. }, .. }) = &mut self.state
-                {
-                    *stale = false;
-                }
-                self.push(Pending::Unsolicited);
-            }
+            To::Stale => match reply {
+                // Not the answer, but the modem is in a data phase now, whatever it answers:
+                // it is drained or ended as an answer's would be, before the failure.
+                Reply::DataBegin { .. } | Reply::WaitingForData => self.answer(now, reply, cr),
+                _ => self.push(Pending::Unsolicited),
+            },
             To::Answer => self.answer(now, reply, cr),
             To::Verdict => self.verdict(now, reply, cr),
             To::Upload => match reply {
