@@ -8,7 +8,9 @@
 // A command-line tool speaks on standard output by design.
 #![allow(clippy::print_stdout)]
 
+#[cfg(feature = "emulator")]
 mod demo;
+#[cfg(feature = "emulator")]
 mod emulate;
 mod interrupt;
 mod stuffing;
@@ -105,6 +107,7 @@ enum Command {
         specials: SpecialArgs,
     },
     /// Run the modem emulator on a new pseudo-terminal, until interrupted
+    #[cfg(feature = "emulator")]
     ///
     /// Prints the pseudo-terminal's path on the first line of standard output. Every FTP
     /// transfer the emulated modem makes goes to the served directory (any user and password)
@@ -132,6 +135,7 @@ enum Command {
     },
     /// Download and upload a sample file through an emulated modem and an in-process FTP
     /// server, and check both: no hardware needed
+    #[cfg(feature = "emulator")]
     Demo,
     /// List the serial ports this system knows, one per line
     Ports,
@@ -259,9 +263,11 @@ fn run(command: Command) -> Result<(), Failure> {
                 ))),
             }
         }
+        #[cfg(feature = "emulator")]
         Command::Emulate { ftp_root, ftp_server, link, baud, device, faults } => {
             emulate::run(ftp_root, ftp_server.as_deref(), link, baud, device, &faults)
         }
+        #[cfg(feature = "emulator")]
         Command::Demo => demo::run(),
         Command::Ports => ports(),
     }

@@ -111,6 +111,7 @@ pub(crate) struct ModemArgs {
 
 impl ModemArgs {
     /// The defaults of the command line, for `device`.
+    #[cfg(feature = "emulator")]
     pub(crate) fn for_device(device: &Path) -> ModemArgs {
         let config = Config::default();
         ModemArgs {
