@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use at_ftp_blocking::{Client, Error as RunError, Event, Serial};
 use at_ftp_host::PartFile;
-use at_ftp_proto::{Config, Dialect, Error, LinkRequest, ModemError, Param, Request, TransferType};
+use at_ftp_proto::{
+    Config, Dialect, Error, LinkRequest, ModemError, Param, Request, Timer, TransferType,
+};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -678,6 +680,11 @@ pub(crate) fn describe(e: &RunError, device: &str) -> String {
         RunError::Failed(Error::Modem(ModemError::NoAnswer)) => {
             "the modem answered NO ANSWER".to_owned()
         }
+        RunError::Failed(Error::Timeout(Timer::Write)) => format!(
+            "the modem stopped taking bytes: timed out {} (RTS/CTS flow control is on by \
+             default: with a cable that has no RTS/CTS lines, try --flow none)",
+            Timer::Write
+        ),
         RunError::Failed(Error::Timeout(timer)) => {
             format!("the modem went silent: timed out {timer}")
         }
@@ -696,5 +703,20 @@ pub(crate) fn describe(e: &RunError, device: &str) -> String {
         RunError::Config(e) => format!("the settings cannot work: {e}"),
         RunError::Port(e) => format!("the serial port {device} failed: {e}"),
         RunError::Local(e) => format!("the local file failed: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_that_takes_nothing_points_at_the_flow_control() {
+        let e = RunError::Failed(Error::Timeout(Timer::Write));
+        let text = describe(&e, "/dev/ttyUSB0");
+        assert!(text.contains("stopped taking bytes") && text.contains("--flow none"), "{text}");
+        assert!(matches!(classify(&e, text), Failure::Silent(_)));
+        let data = describe(&RunError::Failed(Error::Timeout(Timer::Data)), "/dev/ttyUSB0");
+        assert!(data.contains("went silent") && !data.contains("--flow"), "{data}");
     }
 }
