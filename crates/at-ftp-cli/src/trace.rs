@@ -123,12 +123,7 @@ impl<W: Write> Transcript<W> {
     /// transcript; the first error met while writing it, if any.
     pub(crate) fn finish(mut self) -> io::Result<()> {
         if self.failed.is_none() {
-            let mut text = String::new();
-            self.values.flush(&mut self.marks, &mut text);
-            self.marks.finish(&mut text);
-            if !text.is_empty() {
-                self.line('<', text);
-            }
+            self.write_held();
         }
         match self.failed.take() {
             Some(e) => Err(e),
@@ -136,9 +131,8 @@ impl<W: Write> Transcript<W> {
         }
     }
 
-    /// What `finish` writes, without consuming the transcript (for tests that read `out`).
-    #[cfg(test)]
-    fn finish_into_test(&mut self) {
+    /// Writes what is still held back, as a last `< ` line (none when nothing is).
+    fn write_held(&mut self) {
         let mut text = String::new();
         self.values.flush(&mut self.marks, &mut text);
         self.marks.finish(&mut text);
@@ -657,7 +651,7 @@ mod format_tests {
             Transcript::with_secrets(Vec::new(), vec![b"hunter2".to_vec()]).stamped().shortened(12);
         t.record(Wire::Received(b"OK"));
         t.record(Wire::Received(b"0123456789abcdefhunter2"));
-        t.finish_into_test();
+        t.write_held();
         let text = String::from_utf8(t.out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2, "{text}");

@@ -9,32 +9,11 @@ use std::path::Path;
 use std::process::{Child, Command as Process, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use at_ftp_modem::{Options, Testbed, sample};
 use predicates::prelude::*;
 
-fn bin() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("at-ftp")
-}
-
-fn at_ftp() -> Command {
-    let mut cmd = Command::new(bin());
-    cmd.env_remove("AT_FTP_PASSWORD")
-        .env_remove("AT_FTP_DEVICE")
-        .env_remove("AT_FTP_APN_PASSWORD")
-        .timeout(Duration::from_secs(120));
-    cmd
-}
-
-/// `ftp://USER:PASSWORD@HOST:PORT/<path>` for the bed's server.
-fn url(bed: &Testbed, path: &str) -> String {
-    let port = bed.server().addr().port();
-    format!("ftp://{}:{}@{}:{port}/{path}", Testbed::USER, Testbed::PASSWORD, Testbed::HOST)
-}
-
-fn device(bed: &Testbed) -> String {
-    bed.line().to_string_lossy().into_owned()
-}
+mod common;
+use common::{at_ftp, bin, device, url};
 
 /// A bed whose modem streams at 1 Mbit/s: 100 kB/s, so that a transfer of a few hundred
 /// kilobytes lasts long enough to be interrupted.

@@ -7,31 +7,14 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use at_ftp_modem::{Faults, Options, Testbed, sample};
 use predicates::prelude::*;
 
-fn at_ftp() -> Command {
-    let mut cmd = Command::cargo_bin("at-ftp").unwrap();
-    cmd.env_remove("AT_FTP_PASSWORD")
-        .env_remove("AT_FTP_DEVICE")
-        .env_remove("AT_FTP_APN_PASSWORD")
-        .timeout(Duration::from_secs(120));
-    cmd
-}
+mod common;
+use common::{at_ftp, device, url};
 
 fn bed() -> Testbed {
     Testbed::new(Options::default()).unwrap()
-}
-
-/// `ftp://USER:PASSWORD@HOST:PORT/<path>` for the bed's server.
-fn url(bed: &Testbed, path: &str) -> String {
-    let port = bed.server().addr().port();
-    format!("ftp://{}:{}@{}:{port}/{path}", Testbed::USER, Testbed::PASSWORD, Testbed::HOST)
-}
-
-fn device(bed: &Testbed) -> String {
-    bed.line().to_string_lossy().into_owned()
 }
 
 #[test]
