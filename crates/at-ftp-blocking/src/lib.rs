@@ -176,7 +176,13 @@ impl<P: Port> Client<P> {
         self.run(Op::Link(req), None, None)?.link_up()
     }
 
-    /// Reads a parameter back from the modem.
+    /// Takes the GPRS link down (`AT#CONNECTIONSTOP`).
+    pub fn link_down(&mut self) -> Result<(), Error> {
+        self.run(Op::Unlink, None, None)?.link_down()
+    }
+
+    /// Reads a parameter back from the modem; [`Param::LinkState`] is the link's state
+    /// (`CONNECTED`, `IDLE`, ...).
     pub fn read_param(&mut self, param: Param, dialect: Dialect) -> Result<Vec<u8>, Error> {
         self.run(Op::Read(param, dialect), None, None)?.value()
     }

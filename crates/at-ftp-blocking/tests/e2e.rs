@@ -95,6 +95,11 @@ fn link_and_parameters_read_back() {
     assert_eq!(c.link_up(&link).unwrap(), Some([10, 64, 3, 17].into()));
     // A second time the modem says 35840: already up, which is success without an address.
     assert_eq!(c.link_up(&link).unwrap(), None);
+    assert_eq!(c.read_param(Param::LinkState, Dialect::Query).unwrap(), b"CONNECTED");
+    c.link_down().unwrap();
+    assert_eq!(c.read_param(Param::LinkState, Dialect::Legacy).unwrap(), b"IDLE");
+    // Down, it comes up again with an address.
+    assert_eq!(c.link_up(&link).unwrap(), Some([10, 64, 3, 17].into()));
     c.get(&bed.request("nothing"), &mut io::sink()).unwrap_err();
     for dialect in [Dialect::Query, Dialect::Legacy] {
         assert_eq!(c.read_param(Param::Server, dialect).unwrap(), Testbed::HOST.as_bytes());

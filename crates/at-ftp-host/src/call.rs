@@ -26,6 +26,8 @@ pub enum Op<'a> {
     Put(&'a Request<'a>),
     /// Bringing the link up ([`Engine::start_link`]).
     Link(&'a LinkRequest<'a>),
+    /// Taking the link down ([`Engine::stop_link`]).
+    Unlink,
     /// Reading a parameter back ([`Engine::read_param`]).
     Read(Param, Dialect),
     /// Resynchronising the line ([`Engine::resync`]).
@@ -59,7 +61,7 @@ impl Hooks {
     }
 
     /// Calls `f` with every [`Event`] of the engine: progress ([`Event::Progress`]: the
-    /// payload bytes received, or taken from the source, so far), unsolicited result codes,
+    /// payload bytes received, or of an upload those the port took, so far), unsolicited result codes,
     /// over-long lines, the steps of a resynchronisation.
     pub fn on_event(&mut self, f: impl FnMut(Event<'_>) + Send + 'static) {
         self.event = Some(Box::new(f));
@@ -305,6 +307,7 @@ impl<'a> Call<'a> {
             Op::Get(req) => engine.start_get(now, req),
             Op::Put(req) => engine.start_put(now, req),
             Op::Link(req) => engine.start_link(now, req),
+            Op::Unlink => engine.stop_link(now),
             Op::Read(param, dialect) => engine.read_param(now, param, dialect),
             Op::Resync => engine.resync(now),
         }

@@ -50,6 +50,8 @@ pub enum Finished {
         /// The address the modem reported, if it did.
         address: Option<Ipv4Addr>,
     },
+    /// See [`Outcome::LinkDown`].
+    LinkDown,
     /// See [`Outcome::Param`].
     Param {
         /// The parameter.
@@ -67,6 +69,7 @@ impl Finished {
         Ok(match done? {
             Outcome::Transferred { bytes } => Finished::Transferred { bytes },
             Outcome::LinkUp { address } => Finished::LinkUp { address },
+            Outcome::LinkDown => Finished::LinkDown,
             Outcome::Param { param, value } => Finished::Param { param, value: value.to_vec() },
             Outcome::Resynced => Finished::Resynced,
             // An outcome this version does not know cannot be the one a call asked for.
@@ -86,6 +89,14 @@ impl Finished {
     pub fn link_up(self) -> Result<Option<Ipv4Addr>, Error> {
         match self {
             Finished::LinkUp { address } => Ok(address),
+            _ => Err(Error::out_of_kind()),
+        }
+    }
+
+    /// A link taken down.
+    pub fn link_down(self) -> Result<(), Error> {
+        match self {
+            Finished::LinkDown => Ok(()),
             _ => Err(Error::out_of_kind()),
         }
     }

@@ -79,7 +79,7 @@ pub(crate) fn classify(line: &[u8], reading: Option<Param>) -> Reply<'_> {
         Response::GprsActivation | Response::Ppp => Reply::LinkUp,
         Response::Address(address) => Reply::Address(address),
         Response::Param { name, value: Value::Quoted(value) | Value::Bare(value) }
-            if reading.is_some_and(|p| name.eq_ignore_ascii_case(p.name().as_bytes())) =>
+            if reading.is_some_and(|p| name.eq_ignore_ascii_case(p.answer_name().as_bytes())) =>
         {
             Reply::Value(value)
         }
@@ -122,5 +122,8 @@ mod tests {
         assert_eq!(classify(b"#FTPPORT: 21", Some(Param::Port)), Reply::Value(b"21"));
         assert_eq!(classify(b"#FTPPORT: 21", Some(Param::Server)), Reply::Unsolicited);
         assert_eq!(classify(b"#FTPPORT: 21", None), Reply::Unsolicited);
+        let state = Some(Param::LinkState);
+        assert_eq!(classify(b"#STATE: \"CONNECTED\"", state), Reply::Value(b"CONNECTED"));
+        assert_eq!(classify(b"#VSTATE: \"CONNECTED\"", state), Reply::Unsolicited);
     }
 }

@@ -221,6 +221,10 @@ pub enum Param {
     ApnUser,
     /// `GPRSMODE`.
     GprsMode,
+    /// The link's state, `AT#VSTATE` (read only; answered `#STATE: "CONNECTED"`, `"IDLE"`,
+    /// ...). Always asked without `?`, in both dialects: it is an action command, not a
+    /// parameter.
+    LinkState,
 }
 
 impl Param {
@@ -240,6 +244,16 @@ impl Param {
             Param::Apn => "APNSERV",
             Param::ApnUser => "APNUN",
             Param::GprsMode => "GPRSMODE",
+            Param::LinkState => "VSTATE",
+        }
+    }
+
+    /// The name in the answer line (`#NAME: value`): the parameter's own, except for
+    /// [`Param::LinkState`], whose answer is `#STATE: ...`.
+    pub const fn answer_name(self) -> &'static str {
+        match self {
+            Param::LinkState => "STATE",
+            other => other.name(),
         }
     }
 }
@@ -265,6 +279,8 @@ pub(crate) enum Step {
     Put,
     /// `AT#CONNECTIONSTART`: the address line, then `Ok_Info_GprsActivation`.
     Connect,
+    /// `AT#CONNECTIONSTOP`: `OK` or an error, within the link's deadline.
+    Disconnect,
     /// A parameter read: `#NAME: value`, then `OK`.
     Read(Param),
 }
@@ -275,7 +291,7 @@ impl Step {
         match self {
             Step::Set | Step::Read(_) => Timer::Command,
             Step::Get | Step::Put => Timer::Start,
-            Step::Connect => Timer::Link,
+            Step::Connect | Step::Disconnect => Timer::Link,
         }
     }
 }
@@ -387,12 +403,19 @@ impl Script {
         Ok(s)
     }
 
+    /// The script that takes the link down.
+    pub(crate) fn unlink() -> Self {
+        let mut s = Script::new();
+        s.push(&[b"AT#CONNECTIONSTOP"], Step::Disconnect);
+        s
+    }
+
     /// The script that reads one parameter back.
     pub(crate) fn read(param: Param, dialect: Dialect) -> Self {
         let mut s = Script::new();
-        let query: &[u8] = match dialect {
-            Dialect::Query => b"?",
-            Dialect::Legacy => b"",
+        let query: &[u8] = match (dialect, param) {
+            (_, Param::LinkState) | (Dialect::Legacy, _) => b"",
+            (Dialect::Query, _) => b"?",
         };
         s.push(&[b"AT#", param.name().as_bytes(), query], Step::Read(param));
         s
@@ -595,6 +618,12 @@ mod tests {
         assert_eq!(s.bytes(s.command(0).unwrap()), b"AT#FTPSERV?\r");
         let s = Script::read(Param::FileSize, Dialect::Legacy);
         assert_eq!(s.bytes(s.command(0).unwrap()), b"AT#FTPFILESIZE\r");
+        for dialect in [Dialect::Query, Dialect::Legacy] {
+            let s = Script::read(Param::LinkState, dialect);
+            assert_eq!(s.bytes(s.command(0).unwrap()), b"AT#VSTATE\r");
+        }
+        let s = Script::unlink();
+        assert_eq!(s.bytes(s.command(0).unwrap()), b"AT#CONNECTIONSTOP\r");
     }
 
     #[test]

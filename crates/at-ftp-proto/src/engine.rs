@@ -72,7 +72,7 @@ const MAX_PEEKED: usize = INPUT_BUFFER;
 pub struct Config {
     /// A parameter command (or a resynchronisation probe) until its final result. Default 5 s.
     pub command_timeout: Duration,
-    /// `AT#CONNECTIONSTART` until its result. Default 120 s.
+    /// `AT#CONNECTIONSTART` or `AT#CONNECTIONSTOP` until its result. Default 120 s.
     pub link_timeout: Duration,
     /// `AT#FTPGET`/`AT#FTPPUT` until the data phase starts (DNS, connect, login). Default 120 s.
     pub start_timeout: Duration,
@@ -233,7 +233,8 @@ pub enum Event<'a> {
     /// The modem sent `Ok_Info_WaitingForData`: the engine asks for the file with
     /// [`Action::Upload`].
     ReadyForData,
-    /// The payload bytes received (download) or taken from the source (upload) so far.
+    /// The payload bytes received (download), or written to the port (upload: counted from
+    /// what the port took, stuffing and terminator left out), so far.
     Progress(u64),
     /// A line that answers no command: an unsolicited result code, such as `RING`.
     Unsolicited(&'a [u8]),
@@ -278,6 +279,8 @@ pub enum Outcome<'a> {
         /// The assigned address.
         address: Option<Ipv4Addr>,
     },
+    /// The link was taken down ([`Engine::stop_link`]).
+    LinkDown,
     /// A parameter's value: the text after `#NAME: `, without the quotes if it had them.
     Param {
         /// The parameter.
@@ -427,7 +430,7 @@ fn suspect_after(step: Step) -> Suspect {
     match step {
         Step::Get => Suspect::Download,
         Step::Put => Suspect::Upload { dangling: false },
-        Step::Set | Step::Connect | Step::Read(_) => Suspect::Anything,
+        Step::Set | Step::Connect | Step::Disconnect | Step::Read(_) => Suspect::Anything,
     }
 }
 
@@ -571,6 +574,8 @@ struct Op {
     /// Upload data was written to the port (or queued with the terminator): after a failure
     /// it may still reach the modem as command lines, which calls for a quiet wait.
     wrote: bool,
+    /// Payload bytes of the upload the port took (stuffing and terminator not counted).
+    sent: u64,
     address: Option<Ipv4Addr>,
 }
 
@@ -579,6 +584,7 @@ struct Op {
 enum End {
     Transferred(u64),
     LinkUp(Option<Ipv4Addr>),
+    LinkDown,
     /// The value is `payload[..len]`.
     Param(Param, usize),
     Resynced,
@@ -775,7 +781,16 @@ impl Engine {
         Ok(())
     }
 
-    /// Reads a parameter back; ends with [`Outcome::Param`].
+    /// Takes the GPRS link down (`AT#CONNECTIONSTOP`); ends with [`Outcome::LinkDown`], or
+    /// the modem's error as it gave it.
+    pub fn stop_link(&mut self, now: Instant) -> Result<(), StartError> {
+        self.idle()?;
+        self.start(now, Kind::Link, Script::unlink());
+        Ok(())
+    }
+
+    /// Reads a parameter back (or the link's state, [`Param::LinkState`]); ends with
+    /// [`Outcome::Param`].
     pub fn read_param(
         &mut self,
         now: Instant,
@@ -857,15 +872,24 @@ impl Engine {
             }
             Out::Upload => {
                 let end = (self.upload_at + n).min(self.upload_len);
-                let dle = self.config.specials.dle();
+                let (dle, etx) = (self.config.specials.dle(), self.config.specials.etx());
+                // A payload byte is one outside a pair, or a pair's second half; a lone ETX
+                // is the terminator.
+                let mut payload = 0;
                 for &b in &self.upload[self.upload_at..end] {
-                    self.pair_open = !self.pair_open && b == dle;
+                    let opened = self.pair_open;
+                    self.pair_open = !opened && b == dle;
+                    payload += u64::from(opened || (b != dle && b != etx));
                 }
-                if end > self.upload_at
-                    && let State::Busy(op @ Op { phase: Phase::Upload { .. }, .. }) =
-                        &mut self.state
-                {
-                    op.wrote = true;
+                if let State::Busy(op) = &mut self.state {
+                    if end > self.upload_at && matches!(op.phase, Phase::Upload { .. }) {
+                        op.wrote = true;
+                    }
+                    if payload > 0 {
+                        op.sent += payload;
+                        let sent = op.sent;
+                        self.push(Pending::Progress(sent));
+                    }
                 }
                 self.upload_at = end;
                 end == self.upload_len
@@ -923,8 +947,6 @@ impl Engine {
         self.stage_len = n.min(PAYLOAD_CHUNK);
         self.peeked = 0;
         op.bytes += self.stage_len as u64;
-        let bytes = op.bytes;
-        self.push(Pending::Progress(bytes));
     }
 
     /// What to do next. `now` is the time of the call, from the adapter's clock; a deadline
@@ -952,6 +974,7 @@ impl Engine {
                     return Action::Done(result.map(|end| match end {
                         End::Transferred(bytes) => Outcome::Transferred { bytes },
                         End::LinkUp(address) => Outcome::LinkUp { address },
+                        End::LinkDown => Outcome::LinkDown,
                         End::Param(param, len) => {
                             Outcome::Param { param, value: &self.payload[..len] }
                         }
@@ -1006,6 +1029,7 @@ impl Engine {
             failure: None,
             bytes: 0,
             wrote: false,
+            sent: 0,
             address: None,
         });
         if let State::Busy(op) = &self.state
@@ -1499,6 +1523,7 @@ impl Engine {
             (Reply::Failure(ModemError::Cme(35840)), Step::Connect) => {
                 self.end(Ok(End::LinkUp(None)));
             }
+            (Reply::Ok, Step::Disconnect) => self.end(Ok(End::LinkDown)),
             (Reply::Failure(e), _) => self.end(Err(Error::Modem(e))),
             (Reply::Ok, Step::Get | Step::Put) => {
                 // A final result that cannot answer this command: the exchange is out of

@@ -98,7 +98,7 @@ impl fmt::Display for ModemError {
 pub enum Timer {
     /// A parameter command (or a resynchronisation probe) waiting for its final result.
     Command,
-    /// `AT#CONNECTIONSTART` waiting for its result.
+    /// `AT#CONNECTIONSTART` or `AT#CONNECTIONSTOP` waiting for its result.
     Link,
     /// `AT#FTPGET`/`AT#FTPPUT` waiting for the modem to start the data phase.
     Start,
@@ -142,7 +142,7 @@ impl fmt::Display for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Timer::Command => "waiting for the result of a command",
-            Timer::Link => "waiting for the link to come up",
+            Timer::Link => "waiting for the link to come up or go down",
             Timer::Start => "waiting for the transfer to start",
             Timer::Data => "waiting for data",
             Timer::Result => "waiting for the final result after the data",

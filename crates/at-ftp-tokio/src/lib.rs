@@ -157,7 +157,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
         self.idle_run(Op::Link(req)).await?.link_up()
     }
 
-    /// Reads a parameter back from the modem.
+    /// Takes the GPRS link down (`AT#CONNECTIONSTOP`).
+    pub async fn link_down(&mut self) -> Result<(), Error> {
+        self.idle_run(Op::Unlink).await?.link_down()
+    }
+
+    /// Reads a parameter back from the modem; [`Param::LinkState`] is the link's state
+    /// (`CONNECTED`, `IDLE`, ...).
     pub async fn read_param(&mut self, param: Param, dialect: Dialect) -> Result<Vec<u8>, Error> {
         self.idle_run(Op::Read(param, dialect)).await?.value()
     }

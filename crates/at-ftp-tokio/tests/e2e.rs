@@ -88,6 +88,9 @@ async fn link_parameters_and_failures_before_data() {
     let link = LinkRequest { apn: "internet", user: "", password: "" };
     assert_eq!(c.link_up(&link).await.unwrap(), Some([10, 64, 3, 17].into()));
     assert_eq!(c.link_up(&link).await.unwrap(), None);
+    assert_eq!(c.read_param(Param::LinkState, Dialect::Query).await.unwrap(), b"CONNECTED");
+    c.link_down().await.unwrap();
+    assert_eq!(c.read_param(Param::LinkState, Dialect::Query).await.unwrap(), b"IDLE");
 
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("kept.bin");

@@ -52,6 +52,7 @@ pub enum Op {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Seen {
     LinkUp(Option<Ipv4Addr>),
+    LinkDown,
     DataBegin,
     ReadyForData,
     Complete(u64),
@@ -219,6 +220,7 @@ fn pump(engine: &mut Engine, w: &mut World<'_>) {
                 let seen = match result {
                     Ok(Done::Transferred { bytes }) => Seen::Complete(bytes),
                     Ok(Done::LinkUp { address }) => Seen::LinkUp(address),
+                    Ok(Done::LinkDown) => Seen::LinkDown,
                     Ok(Done::Param { param, value }) => Seen::ParamRead(param, value.to_vec()),
                     Ok(Done::Resynced) => Seen::Resynced,
                     Ok(other) => panic!("an outcome the harness does not know: {other:?}"),

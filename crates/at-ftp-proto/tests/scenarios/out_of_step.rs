@@ -51,7 +51,8 @@ fn queued_upload_bytes_never_follow_the_final_result() {
     // holds the modem's ETX, and only it, when the engine peeks before the first piece.
     let items = cut_before_the_first_piece(V0);
     let out = run_all_splits(put_session, &items);
-    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(cme(37966), 10)]);
+    // Progress counts what the port took: nothing.
+    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(cme(37966), 0)]);
     assert_eq!(out.now, 0, "no quiet wait: nothing of ours was on its way");
     assert!(out.unchecked_host.is_empty(), "{:?}", out.unchecked_host);
 
@@ -59,7 +60,8 @@ fn queued_upload_bytes_never_follow_the_final_result() {
     // and the LF of `Ok_Info_WaitingForData` would leave only the LF for that peek).
     let items = cut_before_the_first_piece(V1);
     let out = run(&mut put_session(), &items, usize::MAX);
-    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(cme(37966), 10)]);
+    // Progress counts what the port took: nothing.
+    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(cme(37966), 0)]);
     assert!(out.unchecked_host.is_empty(), "{:?}", out.unchecked_host);
 }
 
@@ -107,7 +109,8 @@ fn queued_upload_bytes_never_follow_an_abort_either() {
     assert_eq!(out.events, [Seen::ReadyForData]);
     items.push(Item::Wait(1));
     let out = run_all_splits(put_session, &items);
-    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(Error::Aborted, 10)]);
+    // Progress counts what the port took: none of the piece.
+    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(Error::Aborted, 0)]);
     assert!(out.unchecked_host.is_empty(), "{:?}", out.unchecked_host);
 }
 
@@ -172,8 +175,8 @@ fn ok_while_the_host_uploads_fails_and_stops_sending() {
     items.push(Item::Wait(500));
     // The OK must come whole to the one peek before the piece: one read.
     let out = run(&mut put_session(), &items, usize::MAX);
-    // The count is the source bytes taken: `x` was read from the source, never sent.
-    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(unexpected(), 4)]);
+    // Progress counts what the port took: `x` was read from the source, never sent.
+    assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(unexpected(), 3)]);
     assert!(out.unchecked_host.is_empty(), "{:?}", out.unchecked_host);
 }
 

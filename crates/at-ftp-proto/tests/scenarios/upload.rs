@@ -121,3 +121,72 @@ fn an_upload_failure_after_the_data_keeps_the_count() {
     let error = at_ftp_proto::Error::Modem(at_ftp_proto::ModemError::Cme(37966));
     assert_eq!(out.events, [Seen::ReadyForData, Seen::Failed(error, 4)]);
 }
+
+/// An upload's progress counts the payload bytes the port took, not those taken from the
+/// source: a port that takes one byte at a time moves it one payload byte per byte written
+/// outside a pair, never for a pair's DLE, and never for the terminator.
+#[test]
+fn upload_progress_counts_what_the_port_took() {
+    use at_ftp_proto::{Event, Outcome, Unescaper};
+
+    let payload = tricky_payload(5000);
+    let mut engine = put_session();
+    let mut modem: Vec<u8> = Vec::new();
+    let now = Instant::ZERO;
+    let (mut source, mut wire, mut in_data) = (&payload[..], Vec::new(), false);
+    let (mut progress, mut idle) = (Vec::new(), 0);
+    let done = loop {
+        match engine.poll(now) {
+            Action::Transmit(t) if in_data => {
+                // One byte per write.
+                wire.push(t.bytes()[0]);
+                engine.transmitted(now, 1);
+                if wire.last() == Some(&0x03) && wire.len() >= 2 && wire[wire.len() - 2] != 0x10 {
+                    modem.extend_from_slice(b"\x03\r\nOK\r\n");
+                }
+            }
+            Action::Transmit(t) => {
+                let n = t.bytes().len();
+                modem.extend_from_slice(if t.bytes() == b"AT#FTPPUT\r" {
+                    b"\r\nOk_Info_WaitingForData\r\n"
+                } else {
+                    b"\r\nOK\r\n"
+                });
+                engine.transmitted(now, n);
+            }
+            Action::Read { buf, .. } | Action::Peek(buf) => {
+                let n = modem.len().min(buf.len());
+                buf[..n].copy_from_slice(&modem[..n]);
+                modem.drain(..n);
+                engine.received(n);
+                idle += usize::from(n == 0);
+                assert!(idle < 100_000, "the engine waits for something this modem never says");
+            }
+            Action::Event(Event::ReadyForData) => in_data = true,
+            Action::Event(Event::Progress(bytes)) => {
+                // The payload in what the port took so far, decoded by the codec alone.
+                let mut decoder = Unescaper::new();
+                let mut out = vec![0; wire.len()];
+                let p = decoder.unescape(&wire, &mut out).expect("our own stuffing");
+                assert_eq!(bytes, p.written as u64, "after {} bytes on the wire", wire.len());
+                progress.push(bytes);
+            }
+            Action::Upload(buf) => {
+                let n = source.len().min(buf.len()).min(700);
+                buf[..n].copy_from_slice(&source[..n]);
+                source = &source[n..];
+                engine.uploaded(n);
+            }
+            Action::Done(result) => {
+                break result.map(|o| o == Outcome::Transferred { bytes: 5000 });
+            }
+            other => panic!("unexpected {}", describe(&other)),
+        }
+    };
+    assert_eq!(done, Ok(true));
+    assert_eq!(wire, stuffed(&payload));
+    assert_eq!(progress.last(), Some(&5000));
+    assert!(progress.windows(2).all(|w| w[0] < w[1]), "strictly increasing");
+    // One event per payload byte: none for a pair's DLE or the terminator.
+    assert_eq!(progress.len(), payload.len());
+}
