@@ -5,9 +5,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use at_ftp_modem::{Chunking, Emulator, Faults, FtpOptions, FtpServer, Options};
+use at_ftp_modem::{Chunking, Emulator, Faults, FtpOptions, FtpServer, Log, Options};
 use clap::Args;
 
 use crate::Failure;
@@ -66,14 +66,26 @@ impl FaultArgs {
     }
 }
 
+/// The emulator's line and what it says about it.
+#[derive(Debug)]
+pub(crate) struct Line {
+    /// A symbolic link to make to the pseudo-terminal.
+    pub(crate) link: Option<PathBuf>,
+    /// The pace of both directions.
+    pub(crate) baud: Option<u32>,
+    /// A serial device to run on instead of a pseudo-terminal.
+    pub(crate) device: Option<PathBuf>,
+    /// Log the modem's commands and answers on standard error.
+    pub(crate) verbose: bool,
+}
+
 pub(crate) fn run(
     root: Option<PathBuf>,
     server: Option<&str>,
-    link: Option<PathBuf>,
-    baud: Option<u32>,
-    device: Option<PathBuf>,
+    line: Line,
     faults: &FaultArgs,
 ) -> Result<(), Failure> {
+    let Line { link, baud, device, verbose } = line;
     let failed = |what: &str, e: std::io::Error| Failure::Local(format!("could not {what}: {e}"));
     // Kept alive for the emulator's life: the in-process server and its temporary root.
     let mut _temp = None;
@@ -113,6 +125,12 @@ pub(crate) fn run(
         faults: faults.faults(),
         chunking: faults.chunking(),
         ftp: FtpOptions { redirect: Some(redirect), ..FtpOptions::default() },
+        log: verbose.then(|| {
+            let start = Instant::now();
+            Log::new(move |entry| {
+                eprintln!("[{:10.3}] modem: {entry}", start.elapsed().as_secs_f64());
+            })
+        }),
     };
     let modem = match &device {
         Some(path) => Emulator::on_device(path, baud.unwrap_or(115_200), options)

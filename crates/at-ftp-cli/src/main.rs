@@ -13,6 +13,7 @@ mod demo;
 #[cfg(feature = "emulator")]
 mod emulate;
 mod interrupt;
+mod link;
 mod stuffing;
 mod target;
 mod trace;
@@ -93,6 +94,18 @@ enum Command {
         )]
         url: String,
     },
+    /// Bring the modem's IP link up, take it down, or print its state
+    #[command(after_help = "`up` prints the address the modem gave (none when the link was up \
+                      already); `status` prints the state as the modem names it (CONNECTED, \
+                      IDLE, ...) and exits 0 whatever it is.\n\n\
+                      Example: at-ftp link up --device /dev/ttyUSB0 --apn internet")]
+    Link {
+        /// up, down or status
+        #[arg(value_enum)]
+        action: link::Action,
+        #[command(flatten)]
+        modem: ModemArgs,
+    },
     /// Stuff standard input (DLE before each DLE and ETX) to standard output, then a lone ETX
     Stuff(SpecialArgs),
     /// Decode stuffed standard input up to its first lone ETX, to standard output
@@ -130,6 +143,10 @@ enum Command {
         /// pseudo-terminal; --baud is then the line's speed too
         #[arg(long, value_name = "PATH", conflicts_with = "link")]
         device: Option<PathBuf>,
+        /// Log each command line the modem takes (passwords shown as ***), each answer, and
+        /// the byte count of each data phase, timestamped, on standard error
+        #[arg(short, long)]
+        verbose: bool,
         #[command(flatten)]
         faults: emulate::FaultArgs,
     },
@@ -238,6 +255,7 @@ fn run(command: Command) -> Result<(), Failure> {
             transfer::get(&modem, &url, output.as_deref()).map(drop)
         }
         Command::Put { modem, local, url } => transfer::put(&modem, &local, &url).map(drop),
+        Command::Link { action, modem } => link::run(&modem, action),
         Command::Stuff(specials) => {
             let specials = specials.specials()?;
             stuffing::stuff(specials, &mut io::stdin().lock(), &mut io::stdout().lock())
@@ -264,8 +282,9 @@ fn run(command: Command) -> Result<(), Failure> {
             }
         }
         #[cfg(feature = "emulator")]
-        Command::Emulate { ftp_root, ftp_server, link, baud, device, faults } => {
-            emulate::run(ftp_root, ftp_server.as_deref(), link, baud, device, &faults)
+        Command::Emulate { ftp_root, ftp_server, link, baud, device, verbose, faults } => {
+            let line = emulate::Line { link, baud, device, verbose };
+            emulate::run(ftp_root, ftp_server.as_deref(), line, &faults)
         }
         #[cfg(feature = "emulator")]
         Command::Demo => demo::run(),

@@ -4,6 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, ErrorKind, IsTerminal};
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -157,7 +158,7 @@ impl ModemArgs {
         Some(LinkRequest { apn, user: &self.apn_user, password: &self.apn_password })
     }
 
-    fn dialect(&self) -> Dialect {
+    pub(crate) fn dialect(&self) -> Dialect {
         if self.legacy_read { Dialect::Legacy } else { Dialect::Query }
     }
 }
@@ -292,17 +293,24 @@ fn request<'a>(args: &ModemArgs, t: &'a Target) -> Request<'a> {
 
 /// Every argument checked, before anything is opened.
 fn check(args: &ModemArgs, req: &Request<'_>) -> Result<(), Failure> {
-    let limits = args.config().limits;
-    let refused = |e| Failure::Usage(format!("refused before opening the port: {e}"));
-    req.check(&limits).map_err(refused)?;
-    if let Some(link) = args.link() {
-        link.check(&limits).map_err(refused)?;
-    }
-    Ok(())
+    req.check(&args.config().limits).map_err(refused)?;
+    check_link(args)
 }
 
-/// A client on the port, its transcripts, the link up when asked.
-struct Connection {
+/// The link's arguments checked, before anything is opened.
+pub(crate) fn check_link(args: &ModemArgs) -> Result<(), Failure> {
+    match args.link() {
+        Some(link) => link.check(&args.config().limits).map_err(refused),
+        None => Ok(()),
+    }
+}
+
+fn refused(e: at_ftp_proto::ParamError) -> Failure {
+    Failure::Usage(format!("refused before opening the port: {e}"))
+}
+
+/// A client on the port and its transcripts.
+pub(crate) struct Connection {
     client: Client,
     /// Shared with the client's wire tap (`--trace`, `-v`); taken out when finished.
     transcripts: Arc<Mutex<Vec<Transcript<Sink>>>>,
@@ -310,8 +318,9 @@ struct Connection {
 }
 
 impl Connection {
-    /// `password`: the FTP password, which the transcript hides wherever the modem repeats it.
-    fn open(
+    /// Opens the port. `password`: the FTP password, which the transcript hides wherever the
+    /// modem repeats it.
+    pub(crate) fn open(
         args: &ModemArgs,
         interrupt: &Interrupt,
         password: &str,
@@ -350,26 +359,47 @@ impl Connection {
             });
         }
         interrupt.watch(client.abort_handle());
-        let mut session = Connection { client, transcripts, device };
         if let Some(signal) = interrupt.signal() {
             return Err(Failure::Interrupted(signal));
         }
-        if let Some(link) = args.link() {
-            let result = session.client.link_up(&link);
-            session.check(result, interrupt)?;
-        }
-        Ok(session)
+        Ok(Connection { client, transcripts, device })
+    }
+
+    /// Brings the link up when `--apn` asks for it, the bar telling the phase; the address
+    /// the modem gave, if it did.
+    pub(crate) fn link_up(
+        &mut self,
+        args: &ModemArgs,
+        bar: &ProgressBar,
+        interrupt: &Interrupt,
+    ) -> Result<Option<Ipv4Addr>, Failure> {
+        let Some(link) = args.link() else { return Ok(None) };
+        let label = bar.message();
+        bar.set_message(format!("bringing the link up ({})", link.apn));
+        let result = self.client.link_up(&link);
+        bar.set_message(label);
+        self.check(result, interrupt)
+    }
+
+    /// The client on the port.
+    pub(crate) fn client(&mut self) -> &mut Client {
+        &mut self.client
     }
 
     /// A failure in words and in its class; any failure after a signal is the interruption.
-    fn check<T>(&mut self, result: Result<T, RunError>, i: &Interrupt) -> Result<T, Failure> {
+    pub(crate) fn check<T>(
+        &mut self,
+        result: Result<T, RunError>,
+        i: &Interrupt,
+    ) -> Result<T, Failure> {
         result.map_err(|e| match i.signal() {
             Some(signal) => Failure::Interrupted(signal),
             None => classify(&e, describe(&e, &self.device)),
         })
     }
 
-    fn finish(self) -> Result<(), Failure> {
+    /// Writes out the transcripts.
+    pub(crate) fn finish(self) -> Result<(), Failure> {
         // A poisoned lock means a panic elsewhere; the transcripts are then as good as lost.
         let all = self.transcripts.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
         let mut first = Ok(());
@@ -459,6 +489,7 @@ fn get_once(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<u64, F
     }
     let mut session = Connection::open(args, &interrupt, &target.password)?;
     let bar = progress(args.quiet || args.verbose, None, &format!("get {}", target.file));
+    session.link_up(args, &bar, &interrupt)?;
     session.client.on_event(progress_to(&bar, Some(interrupt.clone())));
     let start = Instant::now();
     let result = match &output {
@@ -547,6 +578,7 @@ fn put_once(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Failure> {
     let interrupt = Interrupt::install()?;
     let mut session = Connection::open(args, &interrupt, &target.password)?;
     let bar = progress(args.quiet || args.verbose, size, &format!("put {}", target.file));
+    session.link_up(args, &bar, &interrupt)?;
     session.client.on_event(progress_to(&bar, None));
     let start = Instant::now();
     let result = session.client.put(&req, &mut file);
@@ -570,7 +602,7 @@ fn local_failure(path: &Path, e: &io::Error) -> Failure {
 }
 
 /// A progress bar on standard error, when it is a terminal and `--quiet` is not given.
-fn progress(quiet: bool, total: Option<u64>, label: &str) -> ProgressBar {
+pub(crate) fn progress(quiet: bool, total: Option<u64>, label: &str) -> ProgressBar {
     if quiet || !io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

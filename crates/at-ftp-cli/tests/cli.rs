@@ -390,7 +390,7 @@ fn help_reads_well_for_every_subcommand() {
     at_ftp().arg("--help").assert().success().stdout(
         predicate::str::contains("at-ftp demo").and(predicate::str::contains("Exit status")),
     );
-    for sub in ["get", "put", "stuff", "unstuff", "emulate", "demo"] {
+    for sub in ["get", "put", "link", "stuff", "unstuff", "emulate", "demo", "ports"] {
         at_ftp()
             .args([sub, "--help"])
             .assert()
@@ -428,7 +428,7 @@ fn a_progress_bar_is_drawn_when_stderr_is_a_terminal() {
     terminal.set_timeout(Duration::from_millis(100)).unwrap();
     let stderr = std::fs::OpenOptions::new().write(true).open(far.name().unwrap()).unwrap();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("at-ftp"))
-        .args(["get", "--device", &device(&bed), &url(&bed, "f"), "-o", "-"])
+        .args(["get", "--apn", "internet", "--device", &device(&bed), &url(&bed, "f"), "-o", "-"])
         .env_remove("AT_FTP_PASSWORD")
         .stdout(Stdio::null())
         .stderr(stderr)
@@ -450,6 +450,9 @@ fn a_progress_bar_is_drawn_when_stderr_is_a_terminal() {
     let text = String::from_utf8_lossy(&screen);
     // The bar redraws in place: its label, the bytes so far and the rate, more than once.
     assert!(text.matches("get f").count() >= 2, "{text:?}");
+    // Before the file, the link's phase (with the new engine's resynchronisation in it: a
+    // second at least).
+    assert!(text.contains("bringing the link up (internet)"), "{text:?}");
     // One unit system: decimal, as the summary's kB/s.
     assert!(text.contains(" kB/s") && !text.contains("KiB"), "{text:?}");
     assert!(text.contains("got f into standard output"), "{text:?}");
@@ -478,4 +481,93 @@ fn a_trace_that_cannot_be_written_fails_the_command() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains("could not write the trace file"));
+}
+
+#[test]
+fn link_up_status_and_down_through_the_modem() {
+    let bed = bed();
+    let link = |args: &[&str]| {
+        let out = at_ftp().arg("link").args(args).args(["-d", &device(&bed)]).assert();
+        let out = out.get_output().clone();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    assert_eq!(link(&["status", "-q"]), (Some(0), "IDLE\n".into(), String::new()));
+    let (code, out, err) = link(&["up", "--apn", "internet"]);
+    assert_eq!((code, out.as_str()), (Some(0), "10.64.3.17\n"), "{err}");
+    assert!(err.contains("the link is up, with the address 10.64.3.17"), "{err}");
+    // Up already: success, no address.
+    let (code, out, err) = link(&["up", "--apn", "internet"]);
+    assert_eq!((code, out.as_str()), (Some(0), ""), "{err}");
+    assert!(err.contains("it was up already"), "{err}");
+    assert_eq!(link(&["status", "-q"]), (Some(0), "CONNECTED\n".into(), String::new()));
+    let (code, out, err) = link(&["down"]);
+    assert_eq!((code, out.as_str()), (Some(0), ""), "{err}");
+    assert!(err.contains("the link is down"), "{err}");
+    assert_eq!(link(&["status", "-q"]), (Some(0), "IDLE\n".into(), String::new()));
+    // `up` without an APN, or with one that could inject a command: refused, nothing sent.
+    let (code, _, err) = link(&["up"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--apn"), "{err}");
+    // Refused before the port is opened: a device that does not exist is never reached (that
+    // would be exit 5).
+    at_ftp()
+        .args(["link", "up", "--apn", "x\"\rAT#CONNECTIONSTOP", "-d", "/nonexistent/tty"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("refused before opening the port"));
+}
+
+#[test]
+fn emulate_logs_with_v_and_paces_the_hosts_upload() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("hello.txt"), b"hello from emulate").unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("at-ftp"))
+        .args(["emulate", "-v", "--baud", "115200", "--ftp-root"])
+        .arg(root.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let pty = first.trim().to_owned();
+    at_ftp()
+        .args(["get", "-q", "--device", &pty, "ftp://bob:sekrit-pw@h/hello.txt", "-o", "-"])
+        .assert()
+        .success()
+        .stdout(predicate::eq(&b"hello from emulate"[..]));
+    // 40,000 bytes at 115,200 bit/s (10 bits a byte) take 3.47 s of line time at least: the
+    // emulator reads the host's bytes no faster than the line would carry them.
+    let local = root.path().join("up.bin");
+    let payload = sample(40_000, 9);
+    std::fs::write(&local, &payload).unwrap();
+    let start = std::time::Instant::now();
+    at_ftp()
+        .args(["put", "-q", "--device", &pty])
+        .arg(&local)
+        .arg("ftp://bob:sekrit-pw@h/copy.bin")
+        .assert()
+        .success();
+    let took = start.elapsed();
+    // (Unpaced, it takes about 1.6 s, the resynchronisation included.)
+    assert!(took >= Duration::from_millis(3400), "the upload took {took:?}: not paced");
+    assert!(std::fs::read(root.path().join("copy.bin")).unwrap() == payload);
+    child.kill().unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child.wait().unwrap();
+    for line in [
+        "modem: > AT#FTPGETFILENAME=\"hello.txt\"",
+        "modem: > AT#FTPPW=***",
+        "modem: < Ok_Info_DataBegin",
+        "modem: (18 bytes of download data, then the ETX)",
+        "modem: < Ok_Info_WaitingForData",
+        "modem: (40000 bytes of upload data, then the ETX)",
+    ] {
+        assert!(err.contains(line), "{line}: {err}");
+    }
+    // Timestamped, and never the password.
+    assert!(err.lines().any(|l| l.starts_with('[') && l.contains("] modem: > AT#FTPGET")), "{err}");
+    assert!(!err.contains("sekrit"), "{err}");
 }

@@ -56,7 +56,7 @@ mod testbed;
 pub use ftp::FtpOptions;
 pub use modem::{DataPhase, Faults, Job, MAX_COMMAND, Modem, STRAY_DATA, code};
 #[cfg(feature = "runner")]
-pub use runner::{Chunking, Emulator, Options};
+pub use runner::{Chunking, Emulator, Log, Options};
 #[cfg(feature = "runner")]
 pub use server::FtpServer;
 #[cfg(feature = "runner")]

@@ -160,7 +160,12 @@ pub struct Modem {
     /// What the host sent in upload data phases nobody asked for.
     stray_upload: Vec<u8>,
     faults: Faults,
+    /// What the modem did, for a log, when one is kept ([`Modem::keep_log`]).
+    log: Option<Vec<String>>,
 }
+
+/// The most entries the log holds between two [`Modem::take_log`].
+const MAX_LOG: usize = 1024;
 
 /// Parameters stored as strings (quoted on read-back); the others are numbers or letters.
 const STRING_PARAMS: [&str; 9] = [
@@ -222,6 +227,28 @@ impl Modem {
             upload: Vec::new(),
             stray_upload: Vec::new(),
             faults,
+            log: None,
+        }
+    }
+
+    /// Keeps a log from now on: each command line (a password's value shown as `***`), each
+    /// answer, the end of each data phase with its byte count. Taken with
+    /// [`take_log`](Self::take_log); at most 1024 entries are kept in between.
+    pub fn keep_log(&mut self) {
+        self.log.get_or_insert_with(Vec::new);
+    }
+
+    /// The log entries since the last call, taken out (none unless
+    /// [`keep_log`](Self::keep_log) was called).
+    pub fn take_log(&mut self) -> Vec<String> {
+        self.log.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    fn note(&mut self, entry: impl FnOnce() -> String) {
+        if let Some(log) = &mut self.log
+            && log.len() < MAX_LOG
+        {
+            log.push(entry());
         }
     }
 
@@ -279,7 +306,8 @@ impl Modem {
                         input = &input[p.consumed..];
                         end = p.end;
                     }
-                    if limit.is_some_and(|l| *taken >= l) && !end {
+                    let taken = *taken;
+                    if limit.is_some_and(|l| taken >= l) && !end {
                         // The connection is gone: back to command mode while the host may
                         // still be sending.
                         self.state = State::Command;
@@ -287,6 +315,7 @@ impl Modem {
                         self.final_result(Err(code::CLOSED_BY_PEER));
                     } else if end {
                         self.state = State::UploadEnding { held: Vec::new() };
+                        self.note(|| format!("({taken} bytes of upload data, then the ETX)"));
                     }
                 }
                 State::StrayUpload { unescaper } => {
@@ -379,11 +408,13 @@ impl Modem {
 
     /// The download ended: terminator, then `OK` or `#CME ERROR: <code>`.
     pub fn data_end(&mut self, result: Result<(), u32>) {
-        let State::Download { escaper, silent, .. } = &mut self.state else { return };
+        let State::Download { escaper, silent, sent } = &mut self.state else { return };
         if *silent {
             return;
         }
         escaper.finish_to_vec(&mut self.out);
+        let sent = *sent;
+        self.note(|| format!("({sent} bytes of download data, then the ETX)"));
         if self.faults.extra_etx {
             self.out.push(at_ftp_proto::ETX);
         }
@@ -463,6 +494,7 @@ impl Modem {
             return;
         };
         let line = &line[at..];
+        self.note(|| format!("> {}", redacted(line)));
         let upper = line.to_ascii_uppercase();
         let Some(command) = upper.strip_prefix("AT") else {
             return self.error();
@@ -645,6 +677,7 @@ impl Modem {
 
     /// A result code: `\r\n<text>\r\n` verbose, `<code>\r` numeric (V.250).
     fn result(&mut self, text: &str, numeric: u16) {
+        self.note(|| format!("< {text}"));
         self.noise();
         if self.verbose {
             self.out.extend_from_slice(format!("\r\n{text}\r\n").as_bytes());
@@ -655,6 +688,7 @@ impl Modem {
 
     /// Information text: always `\r\n<text>\r\n`.
     fn info(&mut self, text: &str) {
+        self.note(|| format!("< {text}"));
         self.noise();
         self.out.extend_from_slice(format!("\r\n{text}\r\n").as_bytes());
     }
@@ -663,5 +697,13 @@ impl Modem {
         if self.faults.nul_noise {
             self.out.extend_from_slice(b"\0\0");
         }
+    }
+}
+/// A command line for the log: the value of a password assignment (`...PW=`) as `***`.
+fn redacted(line: &str) -> String {
+    let upper = line.to_ascii_uppercase();
+    match upper.find("PW=") {
+        Some(at) => format!("{}***", &line[..at + 3]),
+        None => line.to_owned(),
     }
 }

@@ -1,10 +1,11 @@
 //! The runner: puts a [`Modem`] on a serial line and does its FTP jobs for real.
 //!
 //! This module owns the emulator's thread, the line (a new pseudo-terminal or an existing
-//! device), the pacing of output to a baud rate, the seeded chunking of writes, and the loop
+//! device), the pacing of both directions to a baud rate, the seeded chunking of writes, and the loop
 //! that moves bytes between the line, the modem and the FTP server. The protocol itself stays
 //! in [`Modem`]; the FTP client in [`crate::ftp`].
 
+use std::fmt;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,14 +44,45 @@ pub struct Chunking {
 pub struct Options {
     /// The modem's deviations (see [`Faults`]).
     pub faults: Faults,
-    /// Pace output to this many bits per second (10 bits a byte); `None` writes as fast as the
-    /// line takes it. A pseudo-terminal runs at memory speed otherwise.
+    /// Pace the line to this many bits per second (10 bits a byte), in both directions: the
+    /// modem's output, and the host's bytes, which are read no faster (a host writing faster
+    /// waits, as on a real line, once the pseudo-terminal's buffer is full). `None` runs at
+    /// memory speed, as a pseudo-terminal does.
     pub baud: Option<u32>,
     /// Split writes into random pieces with random pauses.
     pub chunking: Option<Chunking>,
     /// The FTP client's behaviour.
     pub ftp: FtpOptions,
+    /// Where the modem's log goes ([`Modem::keep_log`]): each command line, with a
+    /// password's value as `***`, each answer, each data phase's end; none by default.
+    pub log: Option<Log>,
 }
+
+/// A receiver of the emulator's log entries, called on the emulator's thread.
+#[derive(Clone)]
+pub struct Log(Arc<dyn Fn(&str) + Send + Sync>);
+
+impl Log {
+    /// A log that calls `f` with each entry.
+    pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Log {
+        Log(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for Log {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Log")
+    }
+}
+
+/// Two logs are the same when they are the same receiver.
+impl PartialEq for Log {
+    fn eq(&self, other: &Log) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Log {}
 
 /// A running emulator. Dropping it stops it.
 #[derive(Debug)]
@@ -87,10 +119,15 @@ impl Emulator {
     ) -> io::Result<Emulator> {
         port.set_timeout(POLL).map_err(io::Error::from)?;
         let stop = Arc::new(AtomicBool::new(false));
+        let mut modem = Modem::new(options.faults.clone());
+        if options.log.is_some() {
+            modem.keep_log();
+        }
         let mut runner = Runner {
             line: Line::new(port, &options, stop.clone()),
-            modem: Modem::new(options.faults.clone()),
+            modem,
             ftp: options.ftp,
+            log: options.log,
             stop: stop.clone(),
         };
         let thread = thread::Builder::new().name("modem".into()).spawn(move || {
@@ -126,14 +163,52 @@ impl Drop for Emulator {
     }
 }
 
+/// One direction of a paced line: bytes go no faster than its rate.
+struct Pace {
+    /// Bytes per second, when paced.
+    rate: Option<f64>,
+    /// The start of the current burst, and the bytes since.
+    burst: (Instant, u64),
+}
+
+impl Pace {
+    fn new(baud: Option<u32>) -> Pace {
+        Pace { rate: baud.map(|baud| f64::from(baud.max(1)) / 10.0), burst: (Instant::now(), 0) }
+    }
+
+    /// The most bytes one step moves: [`PACE_SLICE`] of line time (all of them, unpaced).
+    fn slice(&self, n: usize) -> usize {
+        match self.rate {
+            Some(rate) => n.min((rate * PACE_SLICE.as_secs_f64()).max(1.0) as usize),
+            None => n,
+        }
+    }
+
+    /// Waits until the bytes of the burst so far have had their line time, then counts `n`
+    /// more.
+    fn wait(&mut self, n: usize) {
+        let Some(rate) = self.rate else { return };
+        let now = Instant::now();
+        let (start, bytes) = self.burst;
+        let due = start + Duration::from_secs_f64(bytes as f64 / rate);
+        if due < now {
+            // The line was idle: idle time is not credit for a burst.
+            self.burst = (now, n as u64);
+            return;
+        }
+        thread::sleep(due - now);
+        self.burst.1 += n as u64;
+    }
+}
+
 /// The emulator's side of the serial line, with pacing and chunking of writes.
 struct Line {
     port: Box<dyn SerialPort>,
     stop: Arc<AtomicBool>,
-    /// Bytes per second, when paced.
-    rate: Option<f64>,
-    /// The start of the current paced burst, and the bytes written since.
-    paced: (Instant, u64),
+    /// To the host.
+    output: Pace,
+    /// From the host.
+    input: Pace,
     chunking: Option<(Chunking, StdRng)>,
 }
 
@@ -142,8 +217,8 @@ impl Line {
         Line {
             port,
             stop,
-            rate: options.baud.map(|baud| f64::from(baud.max(1)) / 10.0),
-            paced: (Instant::now(), 0),
+            output: Pace::new(options.baud),
+            input: Pace::new(options.baud),
             chunking: options.chunking.map(|c| (c, StdRng::seed_from_u64(c.seed))),
         }
     }
@@ -152,10 +227,16 @@ impl Line {
         self.stop.load(Ordering::Relaxed)
     }
 
-    /// Reads what the host wrote; empty after [`POLL`] of silence.
+    /// Reads what the host wrote, no faster than the line's rate; empty after [`POLL`] of
+    /// silence.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self.port.read(buf) {
-            Ok(n) => Ok(n),
+        let room = self.input.slice(buf.len());
+        match self.port.read(&mut buf[..room]) {
+            Ok(n) => {
+                // The bytes are taken once their line time has passed.
+                self.input.wait(n);
+                Ok(n)
+            }
             Err(e) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {
                 Ok(0)
             }
@@ -180,30 +261,12 @@ impl Line {
                 }
                 None => bytes.len(),
             };
-            let n = match self.rate {
-                Some(rate) => n.min((rate * PACE_SLICE.as_secs_f64()).max(1.0) as usize),
-                None => n,
-            };
-            self.pace(n);
+            let n = self.output.slice(n);
+            self.output.wait(n);
             self.write_all(&bytes[..n])?;
             bytes = &bytes[n..];
         }
         Ok(())
-    }
-
-    /// Waits until `n` more bytes fit the baud rate.
-    fn pace(&mut self, n: usize) {
-        let Some(rate) = self.rate else { return };
-        let now = Instant::now();
-        let (start, sent) = self.paced;
-        let due = start + Duration::from_secs_f64(sent as f64 / rate);
-        if due < now {
-            // The line was idle: idle time is not credit for a burst.
-            self.paced = (now, n as u64);
-            return;
-        }
-        thread::sleep(due - now);
-        self.paced.1 += n as u64;
     }
 
     fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
@@ -231,6 +294,7 @@ struct Runner {
     line: Line,
     modem: Modem,
     ftp: FtpOptions,
+    log: Option<Log>,
     stop: Arc<AtomicBool>,
 }
 
@@ -248,8 +312,13 @@ impl Runner {
         Ok(())
     }
 
-    /// Sends what the modem has for the host.
+    /// Sends what the modem has for the host (and hands its log on).
     fn flush(&mut self) -> io::Result<()> {
+        if let Some(log) = &self.log {
+            for entry in self.modem.take_log() {
+                (log.0)(&entry);
+            }
+        }
         let out = self.modem.take_output();
         self.line.send(&out)
     }
