@@ -27,6 +27,10 @@ pub(crate) struct FaultArgs {
     /// NUL bytes before every response line
     #[arg(long)]
     nul_noise: bool,
+    /// Careless with passwords: a NUL inside the echo of each command line, and
+    /// #FTPPW: "<password>" after the password command's OK
+    #[arg(long)]
+    leaky: bool,
     /// End each download after N payload bytes: ETX, then #CME ERROR: 37966
     #[arg(long, value_name = "N")]
     abort_after: Option<u64>,
@@ -49,6 +53,7 @@ impl FaultArgs {
             urc_before_data: self.urcs,
             urc_after_data: self.urcs,
             nul_noise: self.nul_noise,
+            leaky: self.leaky,
             abort_after: self.abort_after,
             silence_after: self.silence_after,
             fail_upload_after: self.fail_upload_after,

@@ -378,3 +378,99 @@ fn emulate_takes_the_fault_switches_of_the_library() {
     signal(&child, "-INT");
     assert!(exit_within(&mut child, Duration::from_secs(5)).success());
 }
+
+/// Runs `at-ftp args...` with a terminal as its standard input and controlling terminal
+/// (util-linux `script` makes the pseudo-terminal), types `typed` once the prompt is on the
+/// screen, and returns the exit status and the screen.
+fn on_a_terminal(args: &[&str], typed: &str) -> (ExitStatus, String) {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    let quoted: Vec<String> = std::iter::once(bin().display().to_string())
+        .chain(args.iter().map(|a| a.to_string()))
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let mut child = Process::new("script")
+        .args(["-qec", &quoted.join(" "), "/dev/null"])
+        .env_remove("AT_FTP_PASSWORD")
+        .env_remove("AT_FTP_DEVICE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let mut out = child.stdout.take().unwrap();
+    let shared = screen.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            shared.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let text = |s: &Arc<Mutex<Vec<u8>>>| String::from_utf8_lossy(&s.lock().unwrap()).into_owned();
+    wait_for(Duration::from_secs(30), "the prompt", || text(&screen).contains("Password for"));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{typed}\r").as_bytes()).unwrap();
+    let status = exit_within(&mut child, Duration::from_secs(60));
+    drop(stdin);
+    reader.join().unwrap();
+    let screen = text(&screen);
+    (status, screen)
+}
+
+#[test]
+fn without_a_password_a_terminal_is_asked_for_one_and_it_is_not_echoed() {
+    let bed = Testbed::new(Options::default()).unwrap();
+    let bytes = sample(3000, 12);
+    std::fs::write(bed.file("f"), &bytes).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("f");
+    let port = bed.server().addr().port();
+    let url = format!("ftp://{}@{}:{port}/f", Testbed::USER, Testbed::HOST);
+    let dev = device(&bed);
+    let args = ["get", "-q", "-d", &dev, &url, "-o", out.to_str().unwrap()];
+    let (status, screen) = on_a_terminal(&args, Testbed::PASSWORD);
+    assert!(status.success(), "{screen}");
+    assert!(screen.contains(&format!("Password for {}@{}: ", Testbed::USER, Testbed::HOST)));
+    assert!(!screen.contains(Testbed::PASSWORD), "echoed: {screen:?}");
+    assert!(std::fs::read(&out).unwrap() == bytes);
+    // The typed password is the one used: a wrong one is the server's refusal (exit 1).
+    std::fs::remove_file(&out).unwrap();
+    let (status, screen) = on_a_terminal(&args, "not-the-password");
+    assert_eq!(status.code(), Some(1), "{screen}");
+    assert!(screen.contains("38016"), "{screen}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_modem_careless_with_passwords_puts_none_in_the_trace() {
+    let root = tempfile::tempdir().unwrap();
+    let bytes = sample(2000, 36);
+    std::fs::write(root.path().join("f.bin"), &bytes).unwrap();
+    let (mut child, pty) = emulate(root.path(), &["--leaky", "-v"]);
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace.txt");
+    let out = at_ftp()
+        .args(["get", "-v", "-d", &pty, "--trace"])
+        .arg(&trace)
+        .args(["ftp://u:Sesame-1234@h/f.bin", "-o", "-"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(out.stdout == bytes, "{} bytes", out.stdout.len());
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let verbose = String::from_utf8_lossy(&out.stderr);
+    // The modem did leak it: a NUL inside the echo, the password read back unasked.
+    assert!(text.contains("AT#FTPPW=\\x00"), "{text}");
+    assert!(text.contains("#FTPPW: "), "{text}");
+    for shown in [&text[..], &verbose] {
+        assert!(!shown.contains("Sesame"), "{shown}");
+        assert!(!shown.contains("1234"), "{shown}");
+    }
+    signal(&child, "-INT");
+    assert!(exit_within(&mut child, Duration::from_secs(5)).success());
+}

@@ -55,6 +55,9 @@ pub struct Faults {
     pub urc_after_data: bool,
     /// NUL bytes before every response line.
     pub nul_noise: bool,
+    /// Careless with passwords, as some firmware is: a NUL inside the echo of every command
+    /// line (after its `=`), and `#FTPPW: "<password>"` after the `OK` to `AT#FTPPW=`.
+    pub leaky: bool,
     /// One extra ETX after the download's terminator.
     pub extra_etx: bool,
     /// A garbage line before every final result.
@@ -343,6 +346,9 @@ impl Modem {
                     input = &input[1..];
                     if self.echo {
                         self.out.push(b);
+                        if b == b'=' && self.faults.leaky {
+                            self.out.push(0);
+                        }
                     }
                     match b {
                         b'\r' => self.end_of_line(),
@@ -596,6 +602,9 @@ impl Modem {
         };
         self.params.insert(name.to_owned(), value.to_owned());
         self.ok();
+        if name == "FTPPW" && self.faults.leaky {
+            self.info(&format!("#FTPPW: \"{value}\""));
+        }
     }
 
     fn read(&mut self, name: &str) {
@@ -688,7 +697,7 @@ impl Modem {
 
     /// Information text: always `\r\n<text>\r\n`.
     fn info(&mut self, text: &str) {
-        self.note(|| format!("< {text}"));
+        self.note(|| format!("< {}", redacted(text)));
         self.noise();
         self.out.extend_from_slice(format!("\r\n{text}\r\n").as_bytes());
     }
@@ -699,11 +708,13 @@ impl Modem {
         }
     }
 }
-/// A command line for the log: the value of a password assignment (`...PW=`) as `***`.
+/// A line for the log: the value of a password assignment (`...PW=`) or read-back
+/// (`...PW: `) as `***`.
 fn redacted(line: &str) -> String {
     let upper = line.to_ascii_uppercase();
-    match upper.find("PW=") {
-        Some(at) => format!("{}***", &line[..at + 3]),
+    let at = upper.find("PW=").map(|at| at + 3).or_else(|| upper.find("PW: ").map(|at| at + 4));
+    match at {
+        Some(at) => format!("{}***", &line[..at]),
         None => line.to_owned(),
     }
 }

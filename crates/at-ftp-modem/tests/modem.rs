@@ -229,3 +229,26 @@ fn an_unexpected_upload_phase_keeps_what_the_host_sends_until_its_lone_etx() {
     assert_eq!(m.param("FTPSERV"), None);
     assert!(m.poll_job().is_none(), "no job: no server sees it");
 }
+
+#[test]
+fn a_leaky_modem_leaks_on_the_line_and_its_log_does_not() {
+    let mut modem = Modem::new(Faults { leaky: true, ..Faults::default() });
+    modem.keep_log();
+    modem.handle_input(b"AT#FTPPW=\"pw1234\"\r");
+    assert_eq!(
+        modem.take_output(),
+        b"AT#FTPPW=\0\"pw1234\"\r\r\nOK\r\n\r\n#FTPPW: \"pw1234\"\r\n".to_vec()
+    );
+    let log = modem.take_log();
+    assert_eq!(log, ["> AT#FTPPW=***", "< OK", "< #FTPPW: ***"]);
+    // Taken out: the next take has only what came since.
+    modem.handle_input(b"AT\r");
+    assert_eq!(modem.take_log(), ["> AT", "< OK"]);
+}
+
+#[test]
+fn no_log_is_kept_unless_asked() {
+    let mut modem = Modem::default();
+    modem.handle_input(b"AT#FTPSERV=\"h\"\rAT#FTPGET\r");
+    assert!(modem.take_log().is_empty());
+}

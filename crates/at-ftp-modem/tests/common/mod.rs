@@ -180,6 +180,9 @@ pub fn run(
     let mut stall = false;
     // Upload data written since the data phase began, to know whether a pair is open.
     let mut data_dles = 0usize;
+    // The payload in the upload data the port took: a byte outside a pair or a pair's second
+    // half (a lone ETX is the terminator).
+    let (mut port_payload, mut pair) = (0u64, false);
     for _ in 0..10_000_000 {
         let now = line.now;
         let moved = run.payload.len().max(sent);
@@ -200,6 +203,9 @@ pub fn run(
                 if !t.is_command() {
                     for &b in bytes {
                         data_dles = if b == at_ftp_proto::DLE { data_dles + 1 } else { 0 };
+                        let counted = pair || (b != at_ftp_proto::DLE && b != at_ftp_proto::ETX);
+                        port_payload += u64::from(counted);
+                        pair = !pair && b == at_ftp_proto::DLE;
                     }
                 }
                 line.modem.handle_input(bytes);
@@ -215,9 +221,10 @@ pub fn run(
                 run.after_abort += usize::from(aborted);
             }
             Action::Event(event) => match event {
-                // Received so far in a download, taken from the source in an upload.
+                // Received so far in a download; in an upload, what the port took.
                 Event::Progress(bytes) => {
-                    assert_eq!(bytes, run.payload.len().max(sent) as u64);
+                    let expected = if sent > 0 { port_payload } else { run.payload.len() as u64 };
+                    assert_eq!(bytes, expected);
                     run.progress = bytes;
                 }
                 Event::Unsolicited(l) => run.unsolicited.push(String::from_utf8_lossy(l).into()),
