@@ -28,7 +28,7 @@ pub(crate) struct FaultArgs {
     #[arg(long)]
     nul_noise: bool,
     /// Careless with passwords: a NUL inside the echo of each command line, and
-    /// #FTPPW: "<password>" after the password command's OK
+    /// #FTPPW: "PASSWORD" after the password command's OK
     #[arg(long)]
     leaky: bool,
     /// End each download after N payload bytes: ETX, then #CME ERROR: 37966
