@@ -4,7 +4,7 @@
 //! the call policy, downloads into a file) is `at-ftp-host`'s.
 //!
 //! ```no_run
-//! use at_ftp_blocking::{Client, Event, Serial};
+//! use at_ftp_blocking::{Client, Event, Serial, Verify};
 //! use at_ftp_proto::Request;
 //!
 //! # fn main() -> Result<(), at_ftp_blocking::Error> {
@@ -15,8 +15,9 @@
 //!     }
 //! });
 //! let request = Request::new("ftp.example.com", "hello.bin").with_login("anonymous", "guest").with_dir("/pub");
-//! // The file appears at the path only after the modem's final `OK`.
-//! let bytes = client.get_to_file(&request, "hello.bin".as_ref())?;
+//! // The file appears at the path only after the modem's final `OK`, and only if it has the
+//! // digest the checksum file beside it on the server gives (`hello.bin.sha256`).
+//! let bytes = client.get_to_file(&request, "hello.bin".as_ref(), &Verify::new().sidecar())?;
 //! # Ok(())
 //! # }
 //! ```
@@ -34,8 +35,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use at_ftp_host::{Call, Finished, Hooks, Io, Op, PartFile};
-pub use at_ftp_host::{Error, Event, Serial, Wire};
+pub use at_ftp_host::{Algorithm, Digest, Error, Event, Mismatch, Serial, Verify, Wire};
+use at_ftp_host::{Call, Finished, Hooks, Io, Op, PartFile, sidecar};
 use at_ftp_proto::{Config, Dialect, Engine, Instant, LinkRequest, Param, Request};
 use serialport::{SerialPort, TTYPort};
 
@@ -154,15 +155,49 @@ impl<P: Port> Client<P> {
     }
 
     /// Downloads the request's file to `path`. It goes to a temporary file beside it first,
-    /// which is synced and renamed over `path` only after the modem's `OK`; on any failure it
-    /// is removed, and a file that was at `path` is left untouched.
-    pub fn get_to_file(&mut self, req: &Request<'_>, path: &Path) -> Result<u64, Error> {
+    /// which is synced and renamed over `path` only after the modem's `OK`, and only when it
+    /// is what `verify` says (its size and digests, checked as the bytes stream; the checksum
+    /// file on the server fetched first when asked): a mismatch is [`Error::Mismatch`]. On
+    /// any failure the temporary file is removed, and a file that was at `path` is left
+    /// untouched.
+    pub fn get_to_file(
+        &mut self,
+        req: &Request<'_>,
+        path: &Path,
+        verify: &Verify,
+    ) -> Result<u64, Error> {
         let part = PartFile::create(path)?;
-        let mut writer = BufWriter::new(part.file());
-        let got = self.get(req, &mut writer);
-        let got = got.and_then(|bytes| writer.flush().map(|()| bytes).map_err(Error::Local));
-        drop(writer);
+        let got = self.resolve(req, verify).and_then(|verify| {
+            let mut writer = verify.checked(BufWriter::new(part.file()));
+            let bytes = self.get(req, &mut writer)?;
+            let (mut writer, _) = writer.finish()?;
+            writer.flush().map_err(Error::Local)?;
+            Ok(bytes)
+        });
         part.finish(got)
+    }
+
+    /// The digest the checksum file beside the request's file gives (`<name>.sha256`, else
+    /// `<name>.md5`, each a small download of its own); [`Error::Sidecar`] when there is
+    /// none or it names no digest for the file.
+    pub fn sidecar(&mut self, req: &Request<'_>) -> Result<Digest, Error> {
+        let mut lookup = sidecar::Lookup::new(req.file);
+        while let Some(name) = lookup.next() {
+            let mut text = sidecar::Text::default();
+            let result = self.get(&Request { file: &name, ..*req }, &mut text);
+            if let Some(digest) = lookup.settle(result, &text)? {
+                return Ok(digest);
+            }
+        }
+        Err(lookup.missing().into())
+    }
+
+    /// `verify` with the checksum file's digest, when it asks for it.
+    fn resolve(&mut self, req: &Request<'_>, verify: &Verify) -> Result<Verify, Error> {
+        if !verify.uses_sidecar() {
+            return Ok(verify.clone());
+        }
+        Ok(verify.clone().expect(self.sidecar(req)?))
     }
 
     /// Uploads everything `source` gives as the request's file; its bytes after the modem's

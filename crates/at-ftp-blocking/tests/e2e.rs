@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use at_ftp_blocking::{Client, Error, Event, Serial, Wire};
+use at_ftp_blocking::{Algorithm, Client, Digest, Error, Event, Serial, Verify, Wire};
 use at_ftp_modem::{Faults, Modem, Options, Testbed, sample};
 use at_ftp_proto::{Config, DLE, Dialect, ETX, LinkRequest, ModemError, Param, Request, Timer};
 
@@ -81,7 +81,7 @@ fn sixteen_mebibytes_both_ways_and_to_a_file() {
     assert!(std::fs::read(bed.file("big")).unwrap() == bytes);
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("big.bin");
-    assert_eq!(c.get_to_file(&bed.request("big"), &target).unwrap(), 16 << 20);
+    assert_eq!(c.get_to_file(&bed.request("big"), &target, &Verify::new()).unwrap(), 16 << 20);
     assert!(std::fs::read(&target).unwrap() == bytes);
     // Nothing else is left beside it: the temporary file became the target.
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1);
@@ -115,14 +115,14 @@ fn a_failed_get_to_file_leaves_the_old_file_and_nothing_else() {
     let target = out.path().join("kept.bin");
     std::fs::write(&target, b"the old file").unwrap();
 
-    let err = c.get_to_file(&bed.request("missing"), &target).unwrap_err();
+    let err = c.get_to_file(&bed.request("missing"), &target, &Verify::new()).unwrap_err();
     assert!(
         matches!(err, Error::Failed(at_ftp_proto::Error::Modem(e)) if e == cme(38016)),
         "{err}"
     );
     let mut req = bed.request("missing");
     req.server = "no-such-host.test";
-    let err = c.get_to_file(&req, &target).unwrap_err();
+    let err = c.get_to_file(&req, &target, &Verify::new()).unwrap_err();
     assert!(
         matches!(err, Error::Failed(at_ftp_proto::Error::Modem(e)) if e == cme(38027)),
         "{err}"
@@ -139,7 +139,7 @@ fn a_failed_get_to_file_leaves_the_old_file_and_nothing_else() {
     std::fs::write(bed.file("f"), sample(50_000, 3)).unwrap();
     let mut c = client(&bed, Config::default());
     let fresh = out.path().join("fresh.bin");
-    let err = c.get_to_file(&bed.request("f"), &fresh).unwrap_err();
+    let err = c.get_to_file(&bed.request("f"), &fresh, &Verify::new()).unwrap_err();
     assert!(
         matches!(err, Error::Failed(at_ftp_proto::Error::Modem(e)) if e == cme(37966)),
         "{err}"
@@ -406,4 +406,104 @@ fn an_abort_mid_upload_leaves_a_prefix_on_the_server_and_the_client_goes_on() {
     assert!(kept == bytes[..kept.len()], "the server kept more than a prefix");
     c.on_event(|_| {});
     assert_eq!(c.read_param(Param::PutFileName, Dialect::Query).unwrap(), b"up");
+}
+
+/// The digest line the system's own tool (`sha256sum`, `md5sum`, ...) prints for `path`.
+fn tool_line(tool: &str, path: &std::path::Path) -> String {
+    let out = std::process::Command::new(tool).arg(path).output().unwrap();
+    assert!(out.status.success(), "{tool}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn tool_digest(tool: &str, algorithm: Algorithm, path: &std::path::Path) -> Digest {
+    let line = tool_line(tool, path);
+    Digest::from_hex(algorithm, line.split_whitespace().next().unwrap()).unwrap()
+}
+
+#[test]
+fn a_verified_download_is_committed_only_when_it_is_the_right_file() {
+    let bed = bed(Faults::default());
+    let bytes = sample(100_000, 21);
+    std::fs::write(bed.file("f.bin"), &bytes).unwrap();
+    let mut c = client(&bed, Config::default());
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("f.bin");
+    let served = bed.file("f.bin");
+    let right = [
+        tool_digest("sha256sum", Algorithm::Sha256, &served),
+        tool_digest("sha1sum", Algorithm::Sha1, &served),
+        tool_digest("md5sum", Algorithm::Md5, &served),
+    ];
+    for digest in &right {
+        let verify = Verify::new().size(100_000).expect(digest.clone());
+        assert_eq!(c.get_to_file(&bed.request("f.bin"), &target, &verify).unwrap(), 100_000);
+        assert!(std::fs::read(&target).unwrap() == bytes, "{digest}");
+    }
+    // Wrong: each digest with one bit flipped, and a wrong size. The file that was there stays,
+    // and nothing else is left.
+    std::fs::write(&target, b"the old file").unwrap();
+    for digest in &right {
+        let mut hex = digest.hex().into_bytes();
+        hex[0] = if hex[0] == b'0' { b'1' } else { b'0' };
+        let wrong = Digest::from_hex(digest.algorithm(), std::str::from_utf8(&hex).unwrap());
+        let verify = Verify::new().expect(wrong.unwrap());
+        let err = c.get_to_file(&bed.request("f.bin"), &target, &verify).unwrap_err();
+        assert!(
+            matches!(&err, Error::Mismatch(at_ftp_blocking::Mismatch::Digest { got, .. })
+            if got == digest),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&target).unwrap(), b"the old file");
+    }
+    let err = c.get_to_file(&bed.request("f.bin"), &target, &Verify::new().size(99_999));
+    assert!(
+        matches!(
+            err,
+            Err(Error::Mismatch(at_ftp_blocking::Mismatch::Size {
+                expected: 99_999,
+                got: 100_000
+            }))
+        ),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"the old file");
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1, "a temporary file was left");
+    // The line is clean after every mismatch: the next download is fine.
+    assert_eq!(c.get_to_file(&bed.request("f.bin"), &target, &Verify::new()).unwrap(), 100_000);
+}
+
+#[test]
+fn a_checksum_file_beside_the_file_says_what_it_must_be() {
+    let bed = bed(Faults::default());
+    let bytes = sample(30_000, 22);
+    std::fs::write(bed.file("f.bin"), &bytes).unwrap();
+    let mut c = client(&bed, Config::default());
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("f.bin");
+    let sidecar = Verify::new().sidecar();
+    // Missing: both names are in the error, nothing is written.
+    let err = c.get_to_file(&bed.request("f.bin"), &target, &sidecar).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("f.bin.sha256") && text.contains("f.bin.md5"), "{text}");
+    assert!(!target.exists());
+    // md5sum's line format, with the server's path in it (ignored).
+    let md5 = tool_line("md5sum", &bed.file("f.bin"));
+    std::fs::write(bed.file("f.bin.md5"), &md5).unwrap();
+    assert!(md5.contains(&bed.file("f.bin").display().to_string()), "{md5}");
+    assert_eq!(c.get_to_file(&bed.request("f.bin"), &target, &sidecar).unwrap(), 30_000);
+    assert!(std::fs::read(&target).unwrap() == bytes);
+    // sha256sum's, preferred over the MD5 one; then a file that no longer matches it.
+    let sha = tool_line("sha256sum", &bed.file("f.bin"));
+    std::fs::write(bed.file("f.bin.sha256"), &sha).unwrap();
+    assert_eq!(c.sidecar(&bed.request("f.bin")).unwrap().algorithm(), Algorithm::Sha256);
+    let mut changed = bytes.clone();
+    changed[12_345] ^= 1;
+    std::fs::write(bed.file("f.bin"), &changed).unwrap();
+    let err = c.get_to_file(&bed.request("f.bin"), &target, &sidecar).unwrap_err();
+    assert!(matches!(err, Error::Mismatch(_)), "{err}");
+    assert!(std::fs::read(&target).unwrap() == bytes, "the good file was replaced");
+    // A checksum file that names only another file.
+    std::fs::write(bed.file("f.bin.sha256"), sha.replace("f.bin", "g.bin")).unwrap();
+    let err = c.get_to_file(&bed.request("f.bin"), &target, &sidecar).unwrap_err();
+    assert!(err.to_string().contains("has no line for f.bin"), "{err}");
 }

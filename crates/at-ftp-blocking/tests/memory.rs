@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use at_ftp_blocking::{Client, Serial};
+use at_ftp_blocking::{Client, Serial, Verify};
 use at_ftp_modem::{Options, Testbed, sample};
 
 /// Peak resident memory of this process, from `/proc/self/status`.
@@ -25,9 +25,9 @@ fn memory_stays_flat_whatever_the_file_size() {
     std::fs::write(bed.file("small"), sample(1 << 20, 1)).unwrap();
     let mut c = Client::open(&bed.line().to_string_lossy(), &Serial::default()).unwrap();
     let out = tempfile::tempdir().unwrap();
-    c.get_to_file(&bed.request("small"), &out.path().join("small")).unwrap();
+    c.get_to_file(&bed.request("small"), &out.path().join("small"), &Verify::new()).unwrap();
     let after_small = peak_kib();
-    let got = c.get_to_file(&bed.request("big"), &out.path().join("big")).unwrap();
+    let got = c.get_to_file(&bed.request("big"), &out.path().join("big"), &Verify::new()).unwrap();
     let after_big = peak_kib();
     assert_eq!(got, 128 << 20);
     // 128 times the data moved through; the peak may not grow by more than a few buffers.

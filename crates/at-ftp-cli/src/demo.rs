@@ -63,7 +63,7 @@ pub(crate) fn run() -> Result<(), Failure> {
         local.display()
     );
     let start = Instant::now();
-    let got = transfer::get(&args, &url("sample.bin"), Some(&local))?;
+    let got = transfer::get(&args, &Default::default(), &url("sample.bin"), Some(&local))?;
     let got_time = start.elapsed();
     let back = std::fs::read(&local).map_err(|e| failed("read the downloaded file", e))?;
     check(&back, &original, "the downloaded file")?;
@@ -76,7 +76,7 @@ pub(crate) fn run() -> Result<(), Failure> {
         shown("copy.bin")
     );
     let start = Instant::now();
-    let put = transfer::put(&args, &local, &url("copy.bin"))?;
+    let put = transfer::put(&args, &local, &url("copy.bin"), false)?;
     let put_time = start.elapsed();
     let copy =
         std::fs::read(bed.file("copy.bin")).map_err(|e| failed("read the uploaded file", e))?;

@@ -40,6 +40,10 @@ pub(crate) struct FaultArgs {
     /// Fail each upload after N payload bytes (#CME ERROR: 37966)
     #[arg(long, value_name = "N")]
     fail_upload_after: Option<u64>,
+    /// Store each upload with its byte at offset N changed (and answer OK): a server that
+    /// keeps something else than was sent
+    #[arg(long, value_name = "N")]
+    corrupt_upload_at: Option<u64>,
     /// Write in random pieces of at most N bytes, with random pauses of up to 20 ms
     #[arg(long, value_name = "N")]
     chunked: Option<usize>,
@@ -57,6 +61,7 @@ impl FaultArgs {
             abort_after: self.abort_after,
             silence_after: self.silence_after,
             fail_upload_after: self.fail_upload_after,
+            corrupt_upload_at: self.corrupt_upload_at,
             ..Faults::default()
         }
     }

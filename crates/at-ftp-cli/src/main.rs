@@ -18,6 +18,7 @@ mod stuffing;
 mod target;
 mod trace;
 mod transfer;
+mod verify;
 
 use std::fmt;
 use std::io;
@@ -48,6 +49,8 @@ ERROR, NO CARRIER, BUSY, NO ANSWER, or a modem that broke the protocol)\n  \
 can be)\n  \
 4    the modem went silent (a deadline passed; a modem that stops taking upload bytes)\n  \
 5    the serial port failed (open, read, write, hang-up)\n  \
+6    a verification failed: the file is not the one expected (--size, --sha256, ..., \
+--checksum-file, --strict-size, put --verify); nothing was committed\n  \
 130  interrupted (SIGINT), 143 terminated (SIGTERM)\n\n\
 The password: the URL's, else the AT_FTP_PASSWORD environment variable, else a prompt when \
 standard input is a terminal. The device may come from AT_FTP_DEVICE.")]
@@ -77,6 +80,8 @@ enum Command {
         /// current directory
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        checks: verify::GetChecks,
     },
     /// Upload a file through the modem
     #[command(
@@ -88,6 +93,10 @@ enum Command {
         /// The file to send
         #[arg(value_name = "LOCAL-FILE")]
         local: PathBuf,
+        /// Then download the server's copy back and compare its size and SHA-256 with what was
+        /// sent (a second transfer); a difference is exit status 6
+        #[arg(long)]
+        verify: bool,
         #[arg(
             value_name = "URL",
             help = "Where it goes: ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIR/.../FILE"
@@ -201,6 +210,9 @@ pub(crate) enum Failure {
     Silent(String),
     /// The serial port failed: exit status 5.
     Port(String),
+    /// The file came, but it is not the one expected (size, digest, checksum file), or the
+    /// checksum file could not be had: exit status 6, nothing committed.
+    Verify(String),
     /// Interrupted by this signal: exit status 128 + its number.
     Interrupted(i32),
 }
@@ -219,6 +231,7 @@ impl Failure {
             Failure::Local(_) => 3,
             Failure::Silent(_) => 4,
             Failure::Port(_) => 5,
+            Failure::Verify(_) => 6,
             Failure::Interrupted(signal) => interrupt::status(*signal),
         }
     }
@@ -232,7 +245,8 @@ impl fmt::Display for Failure {
             | Failure::Usage(m)
             | Failure::Local(m)
             | Failure::Silent(m)
-            | Failure::Port(m) => f.write_str(m),
+            | Failure::Port(m)
+            | Failure::Verify(m) => f.write_str(m),
             Failure::Interrupted(signal) => f.write_str(interrupt::message(*signal)),
         }
     }
@@ -251,10 +265,12 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Get { modem, url, output } => {
-            transfer::get(&modem, &url, output.as_deref()).map(drop)
+        Command::Get { modem, url, output, checks } => {
+            transfer::get(&modem, &checks, &url, output.as_deref()).map(drop)
         }
-        Command::Put { modem, local, url } => transfer::put(&modem, &local, &url).map(drop),
+        Command::Put { modem, local, url, verify } => {
+            transfer::put(&modem, &local, &url, verify).map(drop)
+        }
         Command::Link { action, modem } => link::run(&modem, action),
         Command::Stuff(specials) => {
             let specials = specials.specials()?;

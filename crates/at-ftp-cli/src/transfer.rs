@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use at_ftp_blocking::{Client, Error as RunError, Event, Serial};
+use at_ftp_blocking::{Algorithm, Client, Digest, Error as RunError, Event, Serial, Verify};
 use at_ftp_host::PartFile;
 use at_ftp_proto::{
     Config, Dialect, Error, LinkRequest, ModemError, Param, Request, Timer, TransferType,
@@ -21,6 +21,7 @@ use crate::Failure;
 use crate::interrupt::Interrupt;
 use crate::target::{self, Target};
 use crate::trace::Transcript;
+use crate::verify::{GetChecks, Hashing};
 
 /// The environment variable whose value, when set, is the FTP password (after the URL's).
 pub(crate) const PASSWORD_VAR: &str = "AT_FTP_PASSWORD";
@@ -457,18 +458,43 @@ fn retrying<T>(
     }
 }
 
-/// Downloads the file the URL names.
-pub(crate) fn get(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<u64, Failure> {
-    retrying(args, || get_once(args, url, output))
+/// Downloads the file the URL names, committing it only when it passes `checks`.
+pub(crate) fn get(
+    args: &ModemArgs,
+    checks: &GetChecks,
+    url: &str,
+    output: Option<&Path>,
+) -> Result<u64, Failure> {
+    retrying(args, || get_once(args, checks, url, output))
 }
 
-/// Uploads `local` as the file the URL names (or into the directory it names).
-pub(crate) fn put(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Failure> {
-    retrying(args, || put_once(args, local, url))
+/// Uploads `local` as the file the URL names (or into the directory it names); with
+/// `verify`, then downloads it back and compares.
+pub(crate) fn put(args: &ModemArgs, local: &Path, url: &str, verify: bool) -> Result<u64, Failure> {
+    retrying(args, || put_once(args, local, url, verify))
+}
+
+/// Downloads into `sink` through a check of `verify`: the bytes and the digests computed, or
+/// the failure (a mismatch among them).
+fn checked_get(
+    client: &mut Client,
+    req: &Request<'_>,
+    verify: &Verify,
+    sink: impl io::Write,
+) -> Result<(u64, Vec<Digest>), RunError> {
+    let mut sink = verify.checked(sink);
+    let bytes = client.get(req, &mut sink)?;
+    let (_, digests) = sink.finish()?;
+    Ok((bytes, digests))
 }
 
 /// One attempt of [`get`].
-fn get_once(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<u64, Failure> {
+fn get_once(
+    args: &ModemArgs,
+    checks: &GetChecks,
+    url: &str,
+    output: Option<&Path>,
+) -> Result<u64, Failure> {
     let target = parse_target(args, url)?;
     let req = request(args, &target);
     check(args, &req)?;
@@ -490,16 +516,55 @@ fn get_once(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<u64, F
     let mut session = Connection::open(args, &interrupt, &target.password)?;
     let bar = progress(args.quiet || args.verbose, None, &format!("get {}", target.file));
     session.link_up(args, &bar, &interrupt)?;
+    let mut verify = checks.verify(args.verbose);
+    if checks.checksum_file {
+        let digest = session.client.sidecar(&req);
+        let digest = session.check(digest, &interrupt)?;
+        if args.verbose {
+            eprintln!("at-ftp: the checksum file says {digest}");
+        }
+        verify = verify.expect(digest);
+    }
     session.client.on_event(progress_to(&bar, Some(interrupt.clone())));
     let start = Instant::now();
+    let client = &mut session.client;
     let result = match &output {
-        Output::Stdout => session.client.get(&req, &mut io::stdout().lock()),
-        Output::File(_, part) => session.client.get(&req, &mut part.file()),
-        Output::Device(_, file) => session.client.get(&req, &mut &*file),
+        Output::Stdout => checked_get(client, &req, &verify, io::stdout().lock()),
+        Output::File(_, part) => checked_get(client, &req, &verify, part.file()),
+        Output::Device(_, file) => checked_get(client, &req, &verify, file),
     };
     bar.finish_and_clear();
     let result = session.check(result, &interrupt);
-    // The file appears at its path as soon as the modem said OK, and only then.
+    if let Ok((_, digests)) = &result
+        && args.verbose
+    {
+        for digest in digests {
+            eprintln!("at-ftp: {digest}");
+        }
+    }
+    // A modem that knows FTPFILESIZE (its meaning is unconfirmed: PROTOCOL.md section 2)
+    // may report the size of the file just moved; one that disagrees is worth a warning, or
+    // with --strict-size a failure, before the file is committed. Others answer ERROR, which
+    // changes nothing.
+    let result = result.and_then(|(bytes, _)| {
+        let reported = session.client.read_param(Param::FileSize, args.dialect()).ok();
+        let reported = reported
+            .and_then(|v| std::str::from_utf8(&v).ok()?.trim().parse::<u64>().ok())
+            .filter(|&n| n > 0);
+        match reported.filter(|&n| n != bytes) {
+            Some(n) if checks.strict_size => Err(Failure::Verify(format!(
+                "the modem reports FTPFILESIZE {n}, but {bytes} bytes came (--strict-size)"
+            ))),
+            Some(n) => {
+                eprintln!(
+                    "at-ftp: warning: the modem reports FTPFILESIZE {n}, but {bytes} bytes came"
+                );
+                Ok(bytes)
+            }
+            None => Ok(bytes),
+        }
+    });
+    // The file appears at its path as soon as it passed, and only then.
     let (result, to) = match output {
         Output::Stdout => (result, "standard output".to_owned()),
         Output::Device(path, _) => (result, path.display().to_string()),
@@ -510,28 +575,20 @@ fn get_once(args: &ModemArgs, url: &str, output: Option<&Path>) -> Result<u64, F
                 }),
                 Err(e) => {
                     let _ = part.discard();
-                    Err(e)
+                    Err(match e {
+                        Failure::Verify(m) => {
+                            Failure::Verify(format!("{m}; {} is left as it was", path.display()))
+                        }
+                        other => other,
+                    })
                 }
             };
             (result, path.display().to_string())
         }
     };
     interrupt.part(None);
-    // A modem that knows FTPFILESIZE (its meaning is unconfirmed: PROTOCOL.md section 2)
-    // may report the size of the file just moved; one that disagrees is worth a warning.
-    // Others answer ERROR, which changes nothing.
-    let reported = match &result {
-        Ok(_) => session.client.read_param(Param::FileSize, args.dialect()).ok(),
-        Err(_) => None,
-    };
     session.finish()?;
     let bytes = result?;
-    let reported = reported
-        .and_then(|v| std::str::from_utf8(&v).ok()?.trim().parse::<u64>().ok())
-        .filter(|&n| n > 0);
-    if let Some(n) = reported.filter(|&n| n != bytes) {
-        eprintln!("at-ftp: warning: the modem reports FTPFILESIZE {n}, but {bytes} bytes came");
-    }
     if args.summary && !args.quiet {
         eprintln!("at-ftp: got {} into {to}: {}", target.file, rate(bytes, start.elapsed()));
     }
@@ -562,7 +619,7 @@ fn with_local_name(url: &str, local: &Path) -> Result<String, Failure> {
 }
 
 /// One attempt of [`put`].
-fn put_once(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Failure> {
+fn put_once(args: &ModemArgs, local: &Path, url: &str, verify: bool) -> Result<u64, Failure> {
     let url = with_local_name(url, local)?;
     let target = parse_target(args, &url)?;
     let req = request(args, &target);
@@ -573,7 +630,9 @@ fn put_once(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Failure> {
     if meta.is_dir() {
         return Err(Failure::Local(format!("{} is a directory, not a file", local.display())));
     }
-    let mut file = File::open(local).map_err(|e| local_failure(local, &e))?;
+    let file = File::open(local).map_err(|e| local_failure(local, &e))?;
+    // The digest of what was sent, computed while it is read: no second pass over the file.
+    let mut file = Hashing::new(file, Algorithm::Sha256);
     let size = meta.is_file().then_some(meta.len());
     let interrupt = Interrupt::install()?;
     let mut session = Connection::open(args, &interrupt, &target.password)?;
@@ -583,15 +642,44 @@ fn put_once(args: &ModemArgs, local: &Path, url: &str) -> Result<u64, Failure> {
     let start = Instant::now();
     let result = session.client.put(&req, &mut file);
     bar.finish_and_clear();
+    let took = start.elapsed();
     let result = session.check(result, &interrupt);
+    // Verified: the server's copy downloaded back must have the size and digest of what was
+    // sent.
+    let sent = file.digest();
+    let proof = match (&result, &sent) {
+        (Ok(bytes), Some(digest)) if verify => {
+            let expected = Verify::new().size(*bytes).expect(digest.clone());
+            let back = checked_get(&mut session.client, &req, &expected, io::sink());
+            match back {
+                Ok(_) => Ok(Some(digest.clone())),
+                Err(RunError::Mismatch(m)) => Err(Failure::Verify(format!(
+                    "the server's copy of {} is not what was sent: {m}",
+                    target.file
+                ))),
+                Err(e) => session.check(Err(e), &interrupt),
+            }
+        }
+        _ => Ok(None),
+    };
     session.finish()?;
     let bytes = result?;
+    let proof = proof?;
+    if args.verbose
+        && let Some(digest) = &sent
+    {
+        eprintln!("at-ftp: sent {digest}");
+    }
     if args.summary && !args.quiet {
+        let proven = match &proof {
+            Some(digest) => format!("; the server's copy is proven identical ({digest})"),
+            None => String::new(),
+        };
         eprintln!(
-            "at-ftp: put {} as {}: {}",
+            "at-ftp: put {} as {}: {}{proven}",
             local.display(),
             target.file,
-            rate(bytes, start.elapsed())
+            rate(bytes, took)
         );
     }
     Ok(bytes)
@@ -682,6 +770,7 @@ fn classify(e: &RunError, message: String) -> Failure {
         RunError::Refused(_) | RunError::Config(_) => Failure::Usage(message),
         RunError::Port(_) => Failure::Port(message),
         RunError::Local(_) => Failure::Local(message),
+        RunError::Mismatch(_) | RunError::Sidecar(_) => Failure::Verify(message),
     }
 }
 
@@ -735,6 +824,8 @@ pub(crate) fn describe(e: &RunError, device: &str) -> String {
         RunError::Config(e) => format!("the settings cannot work: {e}"),
         RunError::Port(e) => format!("the serial port {device} failed: {e}"),
         RunError::Local(e) => format!("the local file failed: {e}"),
+        RunError::Mismatch(m) => format!("the file is not the one expected: {m}"),
+        RunError::Sidecar(e) => e.to_string(),
     }
 }
 

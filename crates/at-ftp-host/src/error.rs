@@ -27,6 +27,13 @@ pub enum Error {
     /// The local side (the file or stream read or written) failed; the operation was aborted.
     #[error("the local file failed: {0}")]
     Local(#[source] io::Error),
+    /// The file came whole, but it is not the one expected ([`crate::Verify`]): nothing was
+    /// committed.
+    #[error("the file is not the one expected: {0}")]
+    Mismatch(#[from] crate::Mismatch),
+    /// The checksum file that was to say what the file must be gave no digest.
+    #[error(transparent)]
+    Sidecar(#[from] crate::sidecar::SidecarError),
 }
 
 impl Error {

@@ -20,6 +20,9 @@
 //!   operation's resynchronisation), a write or read that timed out is "nothing yet".
 //! - [`PartFile`]: a download into a temporary file beside the target, synced and renamed
 //!   over it only after the modem's `OK`, removed on failure.
+//! - [`Verify`]: what a download must be before it is committed (a size, SHA-256, SHA-1, MD5
+//!   or CRC-32 digests, checked while the bytes stream by [`Checked`]), and the checksum file
+//!   beside it on a server ([`sidecar`]).
 //!
 //! An adapter's run loop, here against an in-memory port that answers every command line with
 //! `OK` (a serial port, in real life):
@@ -67,6 +70,7 @@
 mod call;
 mod error;
 mod file;
+mod verify;
 
 #[cfg(doc)]
 use at_ftp_proto::Engine;
@@ -77,6 +81,7 @@ use serialport::{FlowControl, SerialPort, SerialPortBuilder};
 pub use call::{Call, Hooks, Io, Op};
 pub use error::{Error, Finished};
 pub use file::PartFile;
+pub use verify::{Algorithm, Checked, Digest, DigestError, Mismatch, Verify, sidecar};
 
 /// How an adapter opens a serial line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -66,6 +66,9 @@ pub struct Faults {
     pub abort_after: Option<u64>,
     /// Go silent after this many payload bytes of a download (no terminator, no result).
     pub silence_after: Option<u64>,
+    /// Flip the lowest bit of the upload byte at this offset before the server gets it: a
+    /// server (or a path to it) that stores something else than was sent, with `OK`.
+    pub corrupt_upload_at: Option<u64>,
     /// Fail an upload after this many payload bytes: ETX, then `#CME ERROR: 37966`, and back
     /// to command mode while the host may still be sending (as when the server goes away).
     pub fail_upload_after: Option<u64>,
@@ -304,6 +307,12 @@ impl Modem {
                             // Lenient decoding never fails.
                             Err(e) => e.progress,
                         };
+                        if let Some(at) = self.faults.corrupt_upload_at
+                            && let Some(i) = at.checked_sub(*taken)
+                            && let Some(b) = buf[..p.written].get_mut(i as usize)
+                        {
+                            *b ^= 1;
+                        }
                         *taken += p.written as u64;
                         self.upload.extend_from_slice(&buf[..p.written]);
                         input = &input[p.consumed..];

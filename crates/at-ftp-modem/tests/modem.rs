@@ -252,3 +252,19 @@ fn no_log_is_kept_unless_asked() {
     modem.handle_input(b"AT#FTPSERV=\"h\"\rAT#FTPGET\r");
     assert!(modem.take_log().is_empty());
 }
+
+#[test]
+fn a_corrupting_modem_flips_the_one_byte_it_was_told_to() {
+    let mut m = Modem::new(Faults { corrupt_upload_at: Some(5), ..Faults::default() });
+    m.set_style(false, true);
+    m.handle_input(b"AT#FTPPUT\r");
+    assert!(m.poll_job().is_some());
+    m.ready_for_data();
+    m.take_output();
+    // In two reads, the offset in the second.
+    m.handle_input(b"abc");
+    m.handle_input(b"defgh\x03");
+    let (data, ended) = m.take_upload();
+    // `f` (0x66) at offset 5 became `g` (0x67); nothing else changed.
+    assert_eq!((show(&data), ended), (show(b"abcdeggh"), true));
+}

@@ -6,13 +6,13 @@
 //!
 //! ```no_run
 //! use at_ftp_proto::Request;
-//! use at_ftp_tokio::{Client, Serial};
+//! use at_ftp_tokio::{Client, Serial, Verify};
 //!
 //! # async fn demo() -> Result<(), at_ftp_tokio::Error> {
 //! let mut client = Client::open("/dev/ttyUSB0", &Serial::default())?;
 //! let request = Request::new("ftp.example.com", "hello.bin").with_login("anonymous", "guest").with_dir("/pub");
-//! // The file appears at the path only after the modem's final `OK`.
-//! let bytes = client.get_to_file(&request, "hello.bin".as_ref()).await?;
+//! // The file appears at the path only after the modem's final `OK`, and only with this size.
+//! let bytes = client.get_to_file(&request, "hello.bin".as_ref(), &Verify::new().size(5)).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -24,14 +24,16 @@
 //! the modem in command mode.
 #![forbid(unsafe_code)]
 
-use std::io::{self, ErrorKind};
+use std::io::{self, ErrorKind, Write as _};
 use std::net::Ipv4Addr;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 
-use at_ftp_host::{Call, Finished, Hooks, Io, Op, PartFile};
-pub use at_ftp_host::{Error, Event, Serial, Wire};
+pub use at_ftp_host::{Algorithm, Digest, Error, Event, Mismatch, Serial, Verify, Wire};
+use at_ftp_host::{Call, Checked, Finished, Hooks, Io, Op, PartFile, sidecar};
 use at_ftp_proto::{Config, Dialect, Engine, Instant, LinkRequest, Param, Request};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::Notify;
@@ -126,21 +128,60 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
     }
 
     /// Downloads the request's file to `path`. It goes to a temporary file beside it first,
-    /// which is synced and renamed over `path` only after the modem's `OK`; on any failure
-    /// (and if this future is dropped) it is removed, and a file that was at `path` is left
-    /// untouched.
-    pub async fn get_to_file(&mut self, req: &Request<'_>, path: &Path) -> Result<u64, Error> {
+    /// which is synced and renamed over `path` only after the modem's `OK`, and only when it
+    /// is what `verify` says (its size and digests, checked as the bytes stream; the checksum
+    /// file on the server fetched first when asked): a mismatch is [`Error::Mismatch`]. On
+    /// any failure (and if this future is dropped) it is removed, and a file that was at
+    /// `path` is left untouched.
+    pub async fn get_to_file(
+        &mut self,
+        req: &Request<'_>,
+        path: &Path,
+        verify: &Verify,
+    ) -> Result<u64, Error> {
         let part = PartFile::create(path)?;
-        let mut writer = BufWriter::new(tokio::fs::File::from_std(part.try_clone()?));
-        let got = match self.get(req, &mut writer).await {
-            Ok(bytes) => writer.flush().await.map(|()| bytes).map_err(Error::Local),
+        let mut file = BufWriter::new(tokio::fs::File::from_std(part.try_clone()?));
+        let got = match self.resolve(req, verify).await {
+            Ok(verify) => {
+                let mut writer = Hashing { inner: &mut file, checked: verify.checked(io::sink()) };
+                match self.get(req, &mut writer).await {
+                    Ok(bytes) => match writer.checked.finish() {
+                        Ok(_) => file.flush().await.map(|()| bytes).map_err(Error::Local),
+                        Err(mismatch) => Err(mismatch.into()),
+                    },
+                    Err(e) => Err(e),
+                }
+            }
             Err(e) => Err(e),
         };
-        drop(writer);
+        drop(file);
         // The sync may take a while: off the runtime's threads.
         tokio::task::spawn_blocking(move || part.finish(got))
             .await
             .map_err(|e| Error::Local(io::Error::other(e)))?
+    }
+
+    /// The digest the checksum file beside the request's file gives (`<name>.sha256`, else
+    /// `<name>.md5`, each a small download of its own); [`Error::Sidecar`] when there is
+    /// none or it names no digest for the file.
+    pub async fn sidecar(&mut self, req: &Request<'_>) -> Result<Digest, Error> {
+        let mut lookup = sidecar::Lookup::new(req.file);
+        while let Some(name) = lookup.next() {
+            let mut text = Memory(sidecar::Text::default());
+            let result = self.get(&Request { file: &name, ..*req }, &mut text).await;
+            if let Some(digest) = lookup.settle(result, &text.0)? {
+                return Ok(digest);
+            }
+        }
+        Err(lookup.missing().into())
+    }
+
+    /// `verify` with the checksum file's digest, when it asks for it.
+    async fn resolve(&mut self, req: &Request<'_>, verify: &Verify) -> Result<Verify, Error> {
+        if !verify.uses_sidecar() {
+            return Ok(verify.clone());
+        }
+        Ok(verify.clone().expect(self.sidecar(req).await?))
     }
 
     /// Uploads everything `source` gives as the request's file; its bytes after the modem's
@@ -262,5 +303,56 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
                 Io::Done(result) => return result,
             }
         }
+    }
+}
+
+/// A writer in memory (never blocking) as an `AsyncWrite`.
+struct Memory<W>(W);
+
+impl<W: io::Write + Unpin> AsyncWrite for Memory<W> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(self.get_mut().0.write(buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.get_mut().0.flush())
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Writes to `inner`, and hashes what it took.
+struct Hashing<'a, W> {
+    inner: &'a mut W,
+    checked: Checked<io::Sink>,
+}
+
+impl<W: AsyncWrite + Unpin> AsyncWrite for Hashing<'_, W> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let written = Pin::new(&mut *this.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = written {
+            // A sink never fails.
+            let _ = this.checked.write_all(&buf[..n.min(buf.len())]);
+        }
+        written
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.get_mut().inner).poll_shutdown(cx)
     }
 }

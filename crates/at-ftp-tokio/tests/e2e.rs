@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use at_ftp_modem::{Faults, Modem, Options, Testbed, sample};
 use at_ftp_proto::{Config, DLE, Dialect, ETX, LinkRequest, ModemError, Param, Request, Timer};
-use at_ftp_tokio::{Client, Error, Event, Serial};
+use at_ftp_tokio::{Algorithm, Client, Digest, Error, Event, Serial, Verify};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_serial::SerialStream;
 
@@ -76,7 +76,10 @@ async fn sixteen_mebibytes_both_ways_and_to_a_file() {
     assert!(std::fs::read(bed.file("big")).unwrap() == bytes);
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("big.bin");
-    assert_eq!(c.get_to_file(&bed.request("big"), &target).await.unwrap(), 16 << 20);
+    assert_eq!(
+        c.get_to_file(&bed.request("big"), &target, &Verify::new()).await.unwrap(),
+        16 << 20
+    );
     assert!(std::fs::read(&target).unwrap() == bytes);
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1);
 }
@@ -95,11 +98,11 @@ async fn link_parameters_and_failures_before_data() {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("kept.bin");
     std::fs::write(&target, b"the old file").unwrap();
-    let err = c.get_to_file(&bed.request("missing"), &target).await.unwrap_err();
+    let err = c.get_to_file(&bed.request("missing"), &target, &Verify::new()).await.unwrap_err();
     assert!(is_cme(&err, 38016), "{err}");
     let mut req = bed.request("missing");
     req.server = "no-such-host.test";
-    let err = c.get_to_file(&req, &target).await.unwrap_err();
+    let err = c.get_to_file(&req, &target, &Verify::new()).await.unwrap_err();
     assert!(is_cme(&err, 38027), "{err}");
     assert_eq!(std::fs::read(&target).unwrap(), b"the old file");
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1, "a temporary file was left");
@@ -145,9 +148,11 @@ async fn a_dropped_future_is_drained_by_the_next_call() {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("f.bin");
     // Cancelled in the middle of the data (300 kB take 1.5 s at this rate).
-    let cut =
-        tokio::time::timeout(Duration::from_millis(400), c.get_to_file(&bed.request("f"), &target))
-            .await;
+    let cut = tokio::time::timeout(
+        Duration::from_millis(400),
+        c.get_to_file(&bed.request("f"), &target, &Verify::new()),
+    )
+    .await;
     assert!(cut.is_err(), "the download finished before the cancellation");
     let at_cut = progress.load(Ordering::Relaxed);
     assert!(at_cut > 0 && at_cut < 300_000, "not cancelled in the data: {at_cut} bytes came");
@@ -308,4 +313,32 @@ async fn every_event_reaches_the_event_hook() {
     let rings = events.iter().filter(|e| *e == "Unsolicited([82, 73, 78, 71])").count();
     assert!(rings == 2 && has("DataBegin"), "{events:?}");
     assert_eq!(events.iter().rfind(|e| e.starts_with("Progress")).unwrap(), "Progress(10000)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verified_download_and_its_checksum_file() {
+    let bed = bed(Faults::default());
+    let bytes = sample(40_000, 23);
+    std::fs::write(bed.file("f.bin"), &bytes).unwrap();
+    let line = std::process::Command::new("sha256sum").arg(bed.file("f.bin")).output().unwrap();
+    let line = String::from_utf8(line.stdout).unwrap();
+    let digest = Digest::from_hex(Algorithm::Sha256, line.split_whitespace().next().unwrap());
+    let mut c = client(&bed, Config::default());
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("f.bin");
+    let verify = Verify::new().size(40_000).expect(digest.unwrap());
+    assert_eq!(c.get_to_file(&bed.request("f.bin"), &target, &verify).await.unwrap(), 40_000);
+    assert!(std::fs::read(&target).unwrap() == bytes);
+    // No checksum file yet: a failure naming both, the good file kept.
+    let sidecar = Verify::new().sidecar();
+    let err = c.get_to_file(&bed.request("f.bin"), &target, &sidecar).await.unwrap_err();
+    assert!(err.to_string().contains("f.bin.sha256 and f.bin.md5"), "{err}");
+    // A checksum file for other bytes: a mismatch, the good file kept.
+    std::fs::write(bed.file("f.bin.sha256"), format!("{}  f.bin\n", "ab".repeat(32))).unwrap();
+    let err = c.get_to_file(&bed.request("f.bin"), &target, &sidecar).await.unwrap_err();
+    assert!(matches!(err, Error::Mismatch(_)), "{err}");
+    assert!(std::fs::read(&target).unwrap() == bytes);
+    std::fs::write(bed.file("f.bin.sha256"), line).unwrap();
+    assert_eq!(c.get_to_file(&bed.request("f.bin"), &target, &sidecar).await.unwrap(), 40_000);
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1);
 }
