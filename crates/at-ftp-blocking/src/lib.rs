@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub use at_ftp_host::{Algorithm, Digest, Error, Event, Mismatch, Serial, Verify, Wire};
-use at_ftp_host::{Call, Finished, Hooks, Io, Op, PartFile, sidecar};
+use at_ftp_host::{Call, Finished, Io, Op, PartFile, Session, sidecar};
 use at_ftp_proto::{Config, Dialect, Engine, Instant, LinkRequest, Param, Request};
 use serialport::{SerialPort, TTYPort};
 
@@ -92,7 +92,7 @@ impl AbortHandle {
 pub struct Client<P = Box<dyn SerialPort>> {
     port: P,
     engine: Engine,
-    hooks: Hooks,
+    session: Session,
     origin: std::time::Instant,
     abort: AbortHandle,
 }
@@ -121,7 +121,7 @@ impl<P: Port> Client<P> {
         Ok(Client {
             port,
             engine: Engine::new(config)?,
-            hooks: Hooks::default(),
+            session: Session::default(),
             origin: std::time::Instant::now(),
             abort: AbortHandle::default(),
         })
@@ -130,12 +130,12 @@ impl<P: Port> Client<P> {
     /// Calls `f` with every byte written to and read from the port, for a transcript (see
     /// [`Wire`] about the password's echo).
     pub fn on_wire(&mut self, f: impl FnMut(Wire<'_>) + Send + 'static) {
-        self.hooks.on_wire(f);
+        self.session.on_wire(f);
     }
 
     /// Calls `f` with every [`Event`]: progress, unsolicited result codes, resynchronisation.
     pub fn on_event(&mut self, f: impl FnMut(Event<'_>) + Send + 'static) {
-        self.hooks.on_event(f);
+        self.session.on_event(f);
     }
 
     /// A handle that aborts the operation in flight, from any thread.
@@ -235,7 +235,7 @@ impl<P: Port> Client<P> {
         mut source: Option<&mut dyn Read>,
     ) -> Result<Finished, Error> {
         self.abort.take();
-        let mut call = Call::new(&mut self.hooks, op);
+        let mut call = Call::new(&mut self.session, op);
         loop {
             let now = Instant::from_elapsed(self.origin.elapsed());
             if self.abort.take() {

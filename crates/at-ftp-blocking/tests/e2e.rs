@@ -507,3 +507,65 @@ fn a_checksum_file_beside_the_file_says_what_it_must_be() {
     let err = c.get_to_file(&bed.request("f.bin"), &target, &sidecar).unwrap_err();
     assert!(err.to_string().contains("has no line for f.bin"), "{err}");
 }
+
+/// The command lines `c` writes while `f` runs.
+fn commands_of<T>(c: &mut Client, f: impl FnOnce(&mut Client) -> T) -> (T, Vec<String>) {
+    use std::sync::{Arc, Mutex};
+    let sent = Arc::new(Mutex::new(String::new()));
+    let s = sent.clone();
+    c.on_wire(move |w| {
+        if let Wire::Sent(t) = w
+            && t.is_command()
+        {
+            s.lock().unwrap().push_str(&t.to_string());
+        }
+    });
+    let out = f(c);
+    let text = sent.lock().unwrap().clone();
+    let lines = text.split("\\x0d").filter(|l| !l.is_empty()).map(str::to_owned).collect();
+    (out, lines)
+}
+
+#[test]
+fn a_session_sends_only_the_settings_whose_value_changed() {
+    let bed = bed(Faults::default());
+    for name in ["a", "b", "c"] {
+        std::fs::write(bed.file(name), name.repeat(100)).unwrap();
+    }
+    let mut c = client(&bed, Config::default());
+    let (got, first) = commands_of(&mut c, |c| c.get(&bed.request("a"), &mut io::sink()));
+    assert_eq!(got.unwrap(), 100);
+    // The first transfer of a session sets everything (after the resynchronisation's AT).
+    assert!(first.iter().any(|l| l.starts_with("AT#FTPSERV=")), "{first:?}");
+    assert_eq!(first.len(), 9, "{first:?}");
+    // The next file of the same directory: its name and the transfer only.
+    let (got, second) = commands_of(&mut c, |c| c.get(&bed.request("b"), &mut io::sink()));
+    assert_eq!(got.unwrap(), 100);
+    assert_eq!(second, ["AT#FTPGETFILENAME=\"b\"", "AT#FTPGET"]);
+    // An upload has its own path and name commands; a failed download (the modem's answer)
+    // keeps what was set.
+    let (got, put) = commands_of(&mut c, |c| c.put(&bed.request("up"), &mut &b"xyz"[..]));
+    assert_eq!(got.unwrap(), 3);
+    assert_eq!(put, ["AT#FTPPUTPATH=\"/\"", "AT#FTPPUTFILENAME=\"up\"", "AT#FTPPUT"]);
+    let (got, missing) = commands_of(&mut c, |c| c.get(&bed.request("nope"), &mut io::sink()));
+    assert!(matches!(got, Err(Error::Failed(_))));
+    assert_eq!(missing, ["AT#FTPGETFILENAME=\"nope\"", "AT#FTPGET"]);
+    // Another password: its command goes again (shown redacted).
+    let mut req = bed.request("c");
+    req.password = "another";
+    let (_, other) = commands_of(&mut c, |c| c.get(&req, &mut io::sink()));
+    assert_eq!(other, ["AT#FTPPW=\"***\"", "AT#FTPGETFILENAME=\"c\"", "AT#FTPGET"]);
+    // An abort may leave a command half sent: everything is set again after it.
+    abort_at(&mut c, 1);
+    let aborted = c.get(&bed.request("a"), &mut io::sink());
+    assert!(matches!(aborted, Err(Error::Failed(at_ftp_proto::Error::Aborted))), "{aborted:?}");
+    c.on_event(|_| {});
+    let (got, after) = commands_of(&mut c, |c| c.get(&bed.request("a"), &mut io::sink()));
+    assert_eq!(got.unwrap(), 100);
+    assert!(after.iter().any(|l| l.starts_with("AT#FTPSERV=")), "{after:?}");
+    // A new session (another process) assumes nothing.
+    drop(c);
+    let mut c = client(&bed, Config::default());
+    let (_, fresh) = commands_of(&mut c, |c| c.get(&bed.request("b"), &mut io::sink()));
+    assert_eq!(fresh.len(), 9, "{fresh:?}");
+}

@@ -2,7 +2,7 @@
 //!
 //! This module owns what an adapter would otherwise decide for itself, and so differently in
 //! each: settling an operation left in flight before the call's own starts, which engine
-//! actions the adapter sees ([`Io`]) and which it does not (events go to the [`Hooks`], payload
+//! actions the adapter sees ([`Io`]) and which it does not (events go to the [`Session`], payload
 //! nobody waits for is dropped), what a port result means (a timeout is "nothing yet", an end
 //! or an error is a port failure that resets the engine), and what a failed sink or source
 //! does (be the error reported: a source's aborts the upload, a sink's abandons the download
@@ -11,8 +11,11 @@
 use std::fmt;
 use std::io::{self, ErrorKind};
 
+use std::collections::BTreeMap;
+
 use at_ftp_proto::{
-    Action, Dialect, Engine, Event, Instant, LinkRequest, Param, Request, StartError, Transmit,
+    Action, Dialect, Engine, Event, Instant, Known, LinkRequest, Param, Request, Setting,
+    StartError, Transmit,
 };
 
 use crate::{Error, Finished, Wire};
@@ -37,23 +40,54 @@ pub enum Op<'a> {
 type WireHook = Box<dyn FnMut(Wire<'_>) + Send>;
 type EventHook = Box<dyn FnMut(Event<'_>) + Send>;
 
-/// The user's hooks of an adapter, kept across its calls.
+/// What an adapter keeps across its calls on one port: the user's hooks, and the settings
+/// this port session set ([`Event::Set`]), so that a transfer sends only the parameter
+/// commands whose value differs from what the session last set (the modem keeps them
+/// itself). Nothing is assumed of a value set by another process: a new session knows none,
+/// and it forgets them all after anything that may have left a command half sent (a port
+/// error, an abort, a failure that is not the modem's answer, a line found lost).
 #[derive(Default)]
-pub struct Hooks {
+pub struct Session {
     wire: Option<WireHook>,
     event: Option<EventHook>,
+    settings: BTreeMap<Setting, String>,
 }
 
-impl fmt::Debug for Hooks {
+impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Hooks")
+        // The values hold the password: only the names.
+        f.debug_struct("Session")
             .field("wire", &self.wire.is_some())
             .field("event", &self.event.is_some())
+            .field("settings", &self.settings.keys().collect::<Vec<_>>())
             .finish()
     }
 }
 
-impl Hooks {
+impl Session {
+    /// The settings the modem holds already with `req`'s values, as far as this session set
+    /// them.
+    pub fn known(&self, req: &Request<'_>) -> Known {
+        Setting::ALL.into_iter().fold(Known::NONE, |known, setting| {
+            match (req.value(setting), self.settings.get(&setting)) {
+                (Some(value), Some(set)) if value.to_string() == *set => known.with(setting),
+                _ => known,
+            }
+        })
+    }
+
+    /// Forgets every setting: the next transfer sends them all.
+    pub fn forget(&mut self) {
+        self.settings.clear();
+    }
+
+    fn set(&mut self, req: &Request<'_>, setting: Setting) {
+        match req.value(setting) {
+            Some(value) => self.settings.insert(setting, value.to_string()),
+            None => self.settings.remove(&setting),
+        };
+    }
+
     /// Calls `f` with every byte written to and read from the port, for a transcript (see
     /// [`Wire`] about the password's echo).
     pub fn on_wire(&mut self, f: impl FnMut(Wire<'_>) + Send + 'static) {
@@ -151,7 +185,7 @@ enum Report {
 ///   error ends the call at once (see [`Call::sunk`]).
 #[derive(Debug)]
 pub struct Call<'a> {
-    hooks: &'a mut Hooks,
+    session: &'a mut Session,
     op: Op<'a>,
     stage: Stage,
     report: Report,
@@ -164,9 +198,9 @@ fn waited(e: &io::Error) -> bool {
 }
 
 impl<'a> Call<'a> {
-    /// A call that will run `op`, reporting to `hooks`.
-    pub fn new(hooks: &'a mut Hooks, op: Op<'a>) -> Call<'a> {
-        Call { hooks, op, stage: Stage::Start, report: Report::None, local: None }
+    /// A call that will run `op`, reporting to `session`.
+    pub fn new(session: &'a mut Session, op: Op<'a>) -> Call<'a> {
+        Call { session, op, stage: Stage::Start, report: Report::None, local: None }
     }
 
     /// What to do next. `now` is the time of the call, from the adapter's clock.
@@ -182,20 +216,29 @@ impl<'a> Call<'a> {
             Report::Port(e) => {
                 // The port is gone or broken: the modem's state is unknown.
                 engine.reset();
+                self.session.forget();
                 return Io::Done(Err(Error::Port(e)));
             }
             Report::Abandon(e) => {
                 engine.reset();
+                self.session.forget();
                 return Io::Done(Err(Error::Local(e)));
             }
         }
         if self.stage == Stage::Start {
             if engine.is_busy() {
                 engine.abort(now);
+                // Left in flight: a command of it may be half sent.
+                self.session.forget();
                 self.stage = Stage::Settle;
-            } else if let Err(e) = self.start(engine, now) {
-                return Io::Done(Err(e.into()));
             } else {
+                if engine.is_line_lost() {
+                    // What an earlier operation left: a command of it may be half sent.
+                    self.session.forget();
+                }
+                if let Err(e) = self.start(engine, now) {
+                    return Io::Done(Err(e.into()));
+                }
                 self.stage = Stage::Run;
             }
         }
@@ -213,18 +256,33 @@ impl<'a> Call<'a> {
                 Io::Again
             }
             Action::Event(event) => {
-                self.hooks.event(event);
+                if let (Event::Set(setting), Stage::Run, Op::Get(req) | Op::Put(req)) =
+                    (event, self.stage, self.op)
+                {
+                    self.session.set(req, setting);
+                }
+                self.session.event(event);
                 Io::Again
             }
             Action::Done(_) | Action::Idle if self.stage == Stage::Settle => {
                 self.stage = Stage::Start;
                 Io::Again
             }
-            Action::Done(result) => Io::Done(match self.local.take() {
-                // The local failure is why the operation was aborted.
-                Some(e) => Err(Error::Local(e)),
-                None => Finished::verdict(result),
-            }),
+            Action::Done(result) => {
+                let verdict = Finished::verdict(result);
+                // The modem's own answer leaves the line in step; anything else may have left
+                // a command half sent.
+                let in_step =
+                    matches!(verdict, Ok(_) | Err(Error::Failed(at_ftp_proto::Error::Modem(_))));
+                if !in_step || self.local.is_some() {
+                    self.session.forget();
+                }
+                Io::Done(match self.local.take() {
+                    // The local failure is why the operation was aborted.
+                    Some(e) => Err(Error::Local(e)),
+                    None => verdict,
+                })
+            }
             // The engine lost the call's operation: it never does.
             Action::Idle => Io::Done(Err(Error::out_of_kind())),
         }
@@ -238,7 +296,7 @@ impl<'a> Call<'a> {
             Ok(n) => {
                 let n = n.min(t.bytes().len());
                 if n > 0 {
-                    self.hooks.wire(Wire::Sent(t.head(n)));
+                    self.session.wire(Wire::Sent(t.head(n)));
                 }
                 Report::Transmitted(n)
             }
@@ -257,7 +315,7 @@ impl<'a> Call<'a> {
             Ok(n) => {
                 let n = n.min(buf.len());
                 if n > 0 {
-                    self.hooks.wire(Wire::Received(&buf[..n]));
+                    self.session.wire(Wire::Received(&buf[..n]));
                 }
                 Report::Received(n)
             }
@@ -304,8 +362,8 @@ impl<'a> Call<'a> {
 
     fn start(&self, engine: &mut Engine, now: Instant) -> Result<(), StartError> {
         match self.op {
-            Op::Get(req) => engine.start_get(now, req),
-            Op::Put(req) => engine.start_put(now, req),
+            Op::Get(req) => engine.start_get(now, &req.with_known(self.session.known(req))),
+            Op::Put(req) => engine.start_put(now, &req.with_known(self.session.known(req))),
             Op::Link(req) => engine.start_link(now, req),
             Op::Unlink => engine.stop_link(now),
             Op::Read(param, dialect) => engine.read_param(now, param, dialect),

@@ -9,8 +9,9 @@
 //!   serial port is opened with them.
 //! - [`Error`]: what ends an adapter's call (the operation's failure, a refusal, a refused
 //!   config, the port, the local file), and [`Finished`], the verdict that owns its value.
-//! - [`Wire`] and [`Hooks`]: the transcript tap and the event hook (progress, URCs, the
-//!   steps of a resynchronisation: every [`Event`]).
+//! - [`Wire`] and [`Session`]: the transcript tap and the event hook (progress, URCs, the
+//!   steps of a resynchronisation: every [`Event`]), and the settings this port session set,
+//!   so that a transfer sends only the parameter commands whose value changed.
 //! - [`Call`]: one adapter call as a sans-IO state machine of its own, on top of the engine.
 //!   It settles an operation left in flight (a dropped future, a caller that gave up) by
 //!   aborting and draining it first, starts the call's operation, hands the adapter the I/O
@@ -30,17 +31,17 @@
 //! ```
 //! use std::io::ErrorKind;
 //!
-//! use at_ftp_host::{Call, Error, Hooks, Io, Op};
+//! use at_ftp_host::{Call, Error, Session, Io, Op};
 //! use at_ftp_proto::{Config, Dialect, Engine, Instant, Param};
 //!
 //! # fn main() -> Result<(), Error> {
 //! let mut engine = Engine::new(Config { resync: false, ..Config::default() })?;
-//! let mut hooks = Hooks::default();
-//! hooks.on_event(|event| eprintln!("{event:?}"));
+//! let mut session = Session::default();
+//! session.on_event(|event| eprintln!("{event:?}"));
 //! let mut answers = Vec::new(); // what the "modem" says
 //! let now = Instant::ZERO; // from the adapter's clock, in real life
 //!
-//! let mut call = Call::new(&mut hooks, Op::Read(Param::Server, Dialect::Query));
+//! let mut call = Call::new(&mut session, Op::Read(Param::Server, Dialect::Query));
 //! let finished = loop {
 //!     match call.poll(&mut engine, now) {
 //!         Io::Write(t) => {
@@ -78,7 +79,7 @@ use at_ftp_proto::Transmit;
 pub use at_ftp_proto::{Config, Event};
 use serialport::{FlowControl, SerialPort, SerialPortBuilder};
 
-pub use call::{Call, Hooks, Io, Op};
+pub use call::{Call, Io, Op, Session};
 pub use error::{Error, Finished};
 pub use file::PartFile;
 pub use verify::{Algorithm, Checked, Digest, DigestError, Mismatch, Verify, sidecar};
@@ -120,7 +121,7 @@ impl Serial {
     }
 }
 
-/// Bytes that crossed the line, for an adapter's transcript hook ([`Hooks::on_wire`]).
+/// Bytes that crossed the line, for an adapter's transcript hook ([`Session::on_wire`]).
 #[derive(Clone, Copy, Debug)]
 pub enum Wire<'a> {
     /// Written to the modem (what one write took). Its `Display` shows a password as `***`.

@@ -5,7 +5,7 @@
 use std::io::{self, ErrorKind};
 use std::sync::{Arc, Mutex};
 
-use at_ftp_host::{Call, Error, Finished, Hooks, Io, Op, PartFile};
+use at_ftp_host::{Call, Error, Finished, Io, Op, PartFile, Session};
 use at_ftp_modem::Modem;
 use at_ftp_proto::{Config, Dialect, Engine, Instant, Param, Request, Timer};
 
@@ -100,7 +100,7 @@ impl Line {
         None
     }
 
-    fn finish(&mut self, op: Op<'_>, engine: &mut Engine, hooks: &mut Hooks) -> Finished {
+    fn finish(&mut self, op: Op<'_>, engine: &mut Engine, hooks: &mut Session) -> Finished {
         let mut call = Call::new(hooks, op);
         loop {
             if let Some(done) = self.run(&mut call, engine, &mut Vec::new()) {
@@ -119,7 +119,7 @@ fn a_call_resynchronises_a_new_engine_then_downloads() {
     let file: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
     let mut line = Line::new(file.clone());
     let mut engine = Engine::default();
-    let mut hooks = Hooks::default();
+    let mut hooks = Session::default();
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = events.clone();
     hooks.on_event(move |e| seen.lock().unwrap().push(format!("{e:?}")));
@@ -144,7 +144,7 @@ fn an_operation_left_in_flight_is_settled_first_and_its_data_goes_nowhere() {
     let file = vec![7u8; 50_000];
     let mut line = Line::new(file);
     let mut engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
-    let mut hooks = Hooks::default();
+    let mut hooks = Session::default();
     let req = request();
     // A download whose caller went away (a dropped future) after some data.
     {
@@ -172,7 +172,7 @@ fn an_operation_left_in_flight_is_settled_first_and_its_data_goes_nowhere() {
 fn a_port_error_ends_the_call_and_resets_the_engine() {
     let mut line = Line::new(Vec::new());
     let mut engine = Engine::new(Config { resync: true, ..Config::default() }).unwrap();
-    let mut hooks = Hooks::default();
+    let mut hooks = Session::default();
     // Prove the line first, so that "lost" afterwards is the reset's doing.
     line.finish(Op::Resync, &mut engine, &mut hooks);
     assert!(!engine.is_line_lost());
@@ -216,7 +216,7 @@ fn a_port_error_ends_the_call_and_resets_the_engine() {
 fn a_sink_that_fails_ends_the_call_at_once_and_the_next_operation_drains_the_rest() {
     let mut line = Line::new(vec![1u8; 30_000]);
     let mut engine = Engine::new(Config::default()).unwrap();
-    let mut hooks = Hooks::default();
+    let mut hooks = Session::default();
     let req = request();
     let mut call = Call::new(&mut hooks, Op::Get(&req));
     let mut sunk = 0;
@@ -262,7 +262,7 @@ fn a_sink_that_fails_ends_the_call_at_once_and_the_next_operation_drains_the_res
 fn a_port_that_takes_nothing_fails_at_the_engines_write_deadline() {
     let mut engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
     let write_timeout = engine.config().write_timeout;
-    let mut hooks = Hooks::default();
+    let mut hooks = Session::default();
     let mut call = Call::new(&mut hooks, Op::Read(Param::Server, Dialect::Query));
     let mut now = Instant::ZERO;
     let mut attempts = 0;
@@ -287,7 +287,7 @@ fn a_port_that_takes_nothing_fails_at_the_engines_write_deadline() {
 #[test]
 fn a_refused_request_sends_nothing() {
     let mut engine = Engine::default();
-    let mut hooks = Hooks::default();
+    let mut hooks = Session::default();
     let req = Request::new("h", "evil\"\rAT#FTPPW=\"x").with_login("u", "p").with_dir("/");
     let mut call = Call::new(&mut hooks, Op::Get(&req));
     assert!(matches!(call.poll(&mut engine, Instant::ZERO), Io::Done(Err(Error::Refused(_)))));
@@ -298,7 +298,7 @@ fn a_refused_request_sends_nothing() {
 fn the_wire_hook_sees_what_the_port_took_and_gave() {
     let mut line = Line::new(Vec::new());
     let mut engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
-    let mut hooks = Hooks::default();
+    let mut hooks = Session::default();
     let wire = Arc::new(Mutex::new(String::new()));
     let log = wire.clone();
     hooks.on_wire(move |w| {

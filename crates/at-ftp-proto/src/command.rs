@@ -71,6 +71,93 @@ pub struct Request<'a> {
     /// A raw `AT#FTPMODE` value, sent only when set: the manual lists the parameter but not
     /// its values.
     pub mode: Option<u8>,
+    /// The settings the modem is known to hold already with this request's values: their
+    /// commands are not sent. Empty by default. The adapters fill it from what this port
+    /// session set ([`crate::Event::Set`]), never from what another process may have left.
+    pub known: Known,
+}
+
+/// A parameter command the engine sends: what [`crate::Event::Set`] reports set and
+/// [`Known`] holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Setting {
+    /// `AT#FTPSERV`.
+    Server,
+    /// `AT#FTPPORT`.
+    Port,
+    /// `AT#FTPUN`.
+    User,
+    /// `AT#FTPPW`.
+    Password,
+    /// `AT#FTPGETPATH`.
+    GetPath,
+    /// `AT#FTPGETFILENAME`.
+    GetFileName,
+    /// `AT#FTPPUTPATH`.
+    PutPath,
+    /// `AT#FTPPUTFILENAME`.
+    PutFileName,
+    /// `AT#FTPTYPE`.
+    Type,
+    /// `AT#FTPMODE`.
+    Mode,
+}
+
+impl Setting {
+    /// Every setting of a transfer.
+    pub const ALL: [Setting; 10] = [
+        Setting::Server,
+        Setting::Port,
+        Setting::User,
+        Setting::Password,
+        Setting::GetPath,
+        Setting::GetFileName,
+        Setting::PutPath,
+        Setting::PutFileName,
+        Setting::Type,
+        Setting::Mode,
+    ];
+
+    const fn bit(self) -> u16 {
+        1 << self as u16
+    }
+}
+
+/// A set of [`Setting`]s.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Known(u16);
+
+impl Known {
+    /// No setting.
+    pub const NONE: Known = Known(0);
+
+    /// The set with `setting` too.
+    pub const fn with(self, setting: Setting) -> Known {
+        Known(self.0 | setting.bit())
+    }
+
+    /// Whether `setting` is in the set.
+    pub const fn contains(self, setting: Setting) -> bool {
+        self.0 & setting.bit() != 0
+    }
+}
+
+/// The value a request gives a setting ([`Request::value`]), as the command line spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SettingValue<'a> {
+    /// A string (sent in quotes) or a letter (`FTPTYPE`).
+    Text(&'a str),
+    /// A number.
+    Number(u16),
+}
+
+impl fmt::Display for SettingValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingValue::Text(t) => f.write_str(t),
+            SettingValue::Number(n) => write!(f, "{n}"),
+        }
+    }
 }
 
 impl<'a> Request<'a> {
@@ -98,6 +185,7 @@ impl<'a> Request<'a> {
             file,
             kind: TransferType::Binary,
             mode: None,
+            known: Known::NONE,
         }
     }
 }
@@ -127,6 +215,28 @@ impl<'a> Request<'a> {
     pub const fn with_mode(self, mode: u8) -> Self {
         Request { mode: Some(mode), ..self }
     }
+
+    /// The same request, whose `known` settings are not sent (see [`Request::known`]).
+    pub const fn with_known(self, known: Known) -> Self {
+        Request { known, ..self }
+    }
+
+    /// The value this request gives `setting` (`None` for `FTPMODE` when it sends none).
+    pub fn value(&self, setting: Setting) -> Option<SettingValue<'a>> {
+        Some(match setting {
+            Setting::Server => SettingValue::Text(self.server),
+            Setting::Port => SettingValue::Number(self.port),
+            Setting::User => SettingValue::Text(self.user),
+            Setting::Password => SettingValue::Text(self.password),
+            Setting::GetPath | Setting::PutPath => SettingValue::Text(self.dir),
+            Setting::GetFileName | Setting::PutFileName => SettingValue::Text(self.file),
+            Setting::Type => SettingValue::Text(match self.kind {
+                TransferType::Binary => "I",
+                TransferType::Ascii => "A",
+            }),
+            Setting::Mode => SettingValue::Number(self.mode?.into()),
+        })
+    }
 }
 
 impl Request<'_> {
@@ -148,6 +258,7 @@ impl fmt::Debug for Request<'_> {
             .field("file", &self.file)
             .field("kind", &self.kind)
             .field("mode", &self.mode)
+            .field("known", &self.known)
             .finish()
     }
 }
@@ -271,8 +382,8 @@ pub enum Dialect {
 /// What a command line waits for, which picks its deadline and how its answer is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Step {
-    /// A parameter command: `OK` or an error.
-    Set,
+    /// A parameter command: `OK` or an error. A transfer's settings are named.
+    Set(Option<Setting>),
     /// `AT#FTPGET`: `Ok_Info_DataBegin`, data, then the final result.
     Get,
     /// `AT#FTPPUT`: `Ok_Info_WaitingForData`, data from the host, then the final result.
@@ -289,7 +400,7 @@ impl Step {
     /// The timer that runs while this command waits for its answer.
     pub(crate) const fn timer(self) -> Timer {
         match self {
-            Step::Set | Step::Read(_) => Timer::Command,
+            Step::Set(_) | Step::Read(_) => Timer::Command,
             Step::Get | Step::Put => Timer::Start,
             Step::Connect | Step::Disconnect => Timer::Link,
         }
@@ -330,7 +441,7 @@ pub(crate) struct Command {
 
 impl Command {
     /// No command (an empty range): a placeholder before the first one is taken.
-    pub(crate) const NONE: Command = Command { start: 0, end: 0, step: Step::Set };
+    pub(crate) const NONE: Command = Command { start: 0, end: 0, step: Step::Set(None) };
 
     /// Its length in bytes, CR included.
     pub(crate) const fn len(&self) -> usize {
@@ -343,7 +454,7 @@ impl Script {
         Script {
             buf: [0; SCRIPT_BYTES],
             len: 0,
-            commands: [(0, Step::Set); MAX_COMMANDS],
+            commands: [(0, Step::Set(None)); MAX_COMMANDS],
             count: 0,
             secret: None,
         }
@@ -369,20 +480,45 @@ impl Script {
         } else {
             ("FTPGETPATH", "FTPGETFILENAME", "FTPGET", Step::Get)
         };
+        let (path_setting, name_setting) = if put {
+            (Setting::PutPath, Setting::PutFileName)
+        } else {
+            (Setting::GetPath, Setting::GetFileName)
+        };
         let mut s = Script::new();
-        s.quoted("FTPSERV", req.server, false);
-        s.push(&[b"AT#FTPPORT=", Digits::of(req.port).as_bytes()], Step::Set);
-        s.quoted("FTPUN", req.user, false);
-        s.quoted("FTPPW", req.password, true);
-        s.quoted(path, req.dir, false);
-        s.quoted(name, req.file, false);
+        let wanted = |setting| !req.known.contains(setting);
+        let set = |setting| Step::Set(Some(setting));
+        if wanted(Setting::Server) {
+            s.quoted("FTPSERV", req.server, false, set(Setting::Server));
+        }
+        if wanted(Setting::Port) {
+            let port = Digits::of(req.port);
+            s.push(&[b"AT#FTPPORT=", port.as_bytes()], set(Setting::Port));
+        }
+        if wanted(Setting::User) {
+            s.quoted("FTPUN", req.user, false, set(Setting::User));
+        }
+        if wanted(Setting::Password) {
+            s.quoted("FTPPW", req.password, true, set(Setting::Password));
+        }
+        if wanted(path_setting) {
+            s.quoted(path, req.dir, false, set(path_setting));
+        }
+        if wanted(name_setting) {
+            s.quoted(name, req.file, false, set(name_setting));
+        }
         let kind: &[u8] = match req.kind {
             TransferType::Binary => b"I",
             TransferType::Ascii => b"A",
         };
-        s.push(&[b"AT#FTPTYPE=", kind], Step::Set);
-        if let Some(mode) = req.mode {
-            s.push(&[b"AT#FTPMODE=", Digits::of(mode.into()).as_bytes()], Step::Set);
+        if wanted(Setting::Type) {
+            s.push(&[b"AT#FTPTYPE=", kind], set(Setting::Type));
+        }
+        if let Some(mode) = req.mode
+            && wanted(Setting::Mode)
+        {
+            let mode = Digits::of(mode.into());
+            s.push(&[b"AT#FTPMODE=", mode.as_bytes()], set(Setting::Mode));
         }
         s.push(&[b"AT#", go.as_bytes()], step);
         Ok(s)
@@ -395,10 +531,10 @@ impl Script {
         check(Field::ApnUser, req.user, limits.apn, true)?;
         check(Field::ApnPassword, req.password, limits.apn, true)?;
         let mut s = Script::new();
-        s.push(&[b"AT#GPRSMODE=1"], Step::Set);
-        s.quoted("APNSERV", req.apn, false);
-        s.quoted("APNUN", req.user, false);
-        s.quoted("APNPW", req.password, true);
+        s.push(&[b"AT#GPRSMODE=1"], Step::Set(None));
+        s.quoted("APNSERV", req.apn, false, Step::Set(None));
+        s.quoted("APNUN", req.user, false, Step::Set(None));
+        s.quoted("APNPW", req.password, true, Step::Set(None));
         s.push(&[b"AT#CONNECTIONSTART"], Step::Connect);
         Ok(s)
     }
@@ -422,9 +558,9 @@ impl Script {
     }
 
     /// `AT#<name>="<value>"`; `value` was checked.
-    fn quoted(&mut self, name: &str, value: &str, secret: bool) {
+    fn quoted(&mut self, name: &str, value: &str, secret: bool, step: Step) {
         let start = self.len + 3 + name.len() + 2;
-        self.push(&[b"AT#", name.as_bytes(), b"=\"", value.as_bytes(), b"\""], Step::Set);
+        self.push(&[b"AT#", name.as_bytes(), b"=\"", value.as_bytes(), b"\""], step);
         if secret {
             // Both ends fit in u16: the buffer is 1536 bytes.
             self.secret = Some((start as u16, (start + value.len()) as u16));

@@ -43,7 +43,9 @@ use core::time::Duration;
 
 use crate::answer::{Reply, classify};
 use crate::codec::{Escaper, Specials, Strictness, Unescaper};
-use crate::command::{Command, Dialect, Limits, LinkRequest, Param, Request, Script, Step};
+use crate::command::{
+    Command, Dialect, Limits, LinkRequest, Param, Request, Script, Setting, Step,
+};
 use crate::error::{ConfigError, Error, Field, ModemError, ProtocolError, StartError, Timer};
 use crate::line::{Frame, Framer, MAX_LINE, MIN_LINE};
 use crate::time::Instant;
@@ -236,6 +238,8 @@ pub enum Event<'a> {
     /// The payload bytes received (download), or written to the port (upload: counted from
     /// what the port took, stuffing and terminator left out), so far.
     Progress(u64),
+    /// The modem answered `OK` to this setting's command: it holds the request's value now.
+    Set(Setting),
     /// A line that answers no command: an unsolicited result code, such as `RING`.
     Unsolicited(&'a [u8]),
     /// A response line was longer than [`Config::max_line_len`]; it was discarded.
@@ -430,7 +434,7 @@ fn suspect_after(step: Step) -> Suspect {
     match step {
         Step::Get => Suspect::Download,
         Step::Put => Suspect::Upload { dangling: false },
-        Step::Set | Step::Connect | Step::Disconnect | Step::Read(_) => Suspect::Anything,
+        Step::Set(_) | Step::Connect | Step::Disconnect | Step::Read(_) => Suspect::Anything,
     }
 }
 
@@ -626,6 +630,7 @@ enum Pending {
     ReadyForData,
     Payload(usize),
     Progress(u64),
+    Set(Setting),
     Unsolicited,
     LineTooLong,
     Resync(Resync),
@@ -1267,6 +1272,7 @@ impl Engine {
             Pending::DataBegin => Event::DataBegin,
             Pending::ReadyForData => Event::ReadyForData,
             Pending::Progress(bytes) => Event::Progress(bytes),
+            Pending::Set(setting) => Event::Set(setting),
             Pending::Unsolicited => Event::Unsolicited(self.framer.line()),
             Pending::LineTooLong => Event::LineTooLong,
             Pending::Resync(step) => Event::Resync(step),
@@ -1508,7 +1514,12 @@ impl Engine {
         let Phase::Command { command, value, overlong, .. } = &op.phase else { return };
         let (step, value, overlong, address) = (command.step, *value, *overlong, op.address);
         match (reply, step) {
-            (Reply::Ok, Step::Set) => self.next_command(now),
+            (Reply::Ok, Step::Set(setting)) => {
+                if let Some(setting) = setting {
+                    self.push(Pending::Set(setting));
+                }
+                self.next_command(now);
+            }
             (Reply::Ok, Step::Read(param)) => {
                 let end = match (value, overlong) {
                     (Some(len), _) => Ok(End::Param(param, len)),

@@ -213,7 +213,9 @@ pub use codec::{
     DLE, ETX, Escaper, InvalidEscape, Kernel, Progress, SameSpecials, Specials, Strictness,
     Unescaper, max_escaped_len,
 };
-pub use command::{Dialect, Limits, LinkRequest, Param, Request, TransferType};
+pub use command::{
+    Dialect, Known, Limits, LinkRequest, Param, Request, Setting, SettingValue, TransferType,
+};
 pub use engine::{
     Action, Config, Engine, Event, INPUT_BUFFER, Outcome, PAYLOAD_CHUNK, Resync, Transmit,
 };

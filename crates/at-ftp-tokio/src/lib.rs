@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 pub use at_ftp_host::{Algorithm, Digest, Error, Event, Mismatch, Serial, Verify, Wire};
-use at_ftp_host::{Call, Checked, Finished, Hooks, Io, Op, PartFile, sidecar};
+use at_ftp_host::{Call, Checked, Finished, Io, Op, PartFile, Session, sidecar};
 use at_ftp_proto::{Config, Dialect, Engine, Instant, LinkRequest, Param, Request};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::Notify;
@@ -60,7 +60,7 @@ impl AbortHandle {
 pub struct Client<T> {
     io: T,
     engine: Engine,
-    hooks: Hooks,
+    session: Session,
     origin: tokio::time::Instant,
     abort: AbortHandle,
 }
@@ -91,7 +91,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
         Ok(Client {
             io,
             engine: Engine::new(config)?,
-            hooks: Hooks::default(),
+            session: Session::default(),
             origin: tokio::time::Instant::now(),
             abort: AbortHandle::default(),
         })
@@ -100,12 +100,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
     /// Calls `f` with every byte written to and read from the port, for a transcript (see
     /// [`Wire`] about the password's echo).
     pub fn on_wire(&mut self, f: impl FnMut(Wire<'_>) + Send + 'static) {
-        self.hooks.on_wire(f);
+        self.session.on_wire(f);
     }
 
     /// Calls `f` with every [`Event`]: progress, unsolicited result codes, resynchronisation.
     pub fn on_event(&mut self, f: impl FnMut(Event<'_>) + Send + 'static) {
-        self.hooks.on_event(f);
+        self.session.on_event(f);
     }
 
     /// A handle that aborts the operation in flight, from any task or thread.
@@ -237,7 +237,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
             let far = tokio::time::Instant::now() + FAR;
             origin.checked_add(deadline.elapsed()).unwrap_or(far).min(far)
         };
-        let mut call = Call::new(&mut self.hooks, op);
+        let mut call = Call::new(&mut self.session, op);
         // Bytes written to the stream since its last flush.
         let mut unflushed = false;
         loop {

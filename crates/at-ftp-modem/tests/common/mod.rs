@@ -228,6 +228,8 @@ pub fn run(
                     run.progress = bytes;
                 }
                 Event::Unsolicited(l) => run.unsolicited.push(String::from_utf8_lossy(l).into()),
+                // The settings the modem answered: the adapters' business.
+                Event::Set(_) => {}
                 Event::Resync(step) => run.events.push(format!("Resync({})", resync(step))),
                 other => run.events.push(format!("{other:?}")),
             },

@@ -72,6 +72,8 @@ pub struct Outcome {
     pub payload: Vec<u8>,
     /// The byte count of the last `Progress`, which must equal the payload length.
     pub last_progress: u64,
+    /// The settings reported set (`Event::Set`), in order.
+    pub sets: Vec<at_ftp_proto::Setting>,
     /// Everything the host wrote after the last `Host` item (normally nothing).
     pub unchecked_host: Vec<u8>,
     /// When the run ended (ms).
@@ -114,6 +116,7 @@ pub fn run_with(
             events: Vec::new(),
             payload: Vec::new(),
             last_progress: 0,
+            sets: Vec::new(),
             unchecked_host: Vec::new(),
             now: 0,
         },
@@ -184,6 +187,10 @@ fn pump(engine: &mut Engine, w: &mut World<'_>) {
                 let seen = match event {
                     Event::Progress(bytes) => {
                         w.out.last_progress = bytes;
+                        continue;
+                    }
+                    Event::Set(setting) => {
+                        w.out.sets.push(setting);
                         continue;
                     }
                     Event::DataBegin => Seen::DataBegin,

@@ -163,6 +163,7 @@ fn upload_progress_counts_what_the_port_took() {
                 assert!(idle < 100_000, "the engine waits for something this modem never says");
             }
             Action::Event(Event::ReadyForData) => in_data = true,
+            Action::Event(Event::Set(_)) => {}
             Action::Event(Event::Progress(bytes)) => {
                 // The payload in what the port took so far, decoded by the codec alone.
                 let mut decoder = Unescaper::new();
