@@ -63,10 +63,12 @@ pub(crate) fn run() -> Result<(), Failure> {
         local.display()
     );
     let start = Instant::now();
-    let got = transfer::get(&args, &Default::default(), &url("sample.bin"), Some(&local))?;
+    let urls = [url("sample.bin")];
+    transfer::get(&args, &Default::default(), &urls, Some(&local), Default::default())?;
     let got_time = start.elapsed();
     let back = std::fs::read(&local).map_err(|e| failed("read the downloaded file", e))?;
     check(&back, &original, "the downloaded file")?;
+    let got = back.len() as u64;
     println!("  {got} bytes in {}, identical to the server's file", speed(got, got_time));
 
     println!(
@@ -76,11 +78,18 @@ pub(crate) fn run() -> Result<(), Failure> {
         shown("copy.bin")
     );
     let start = Instant::now();
-    let put = transfer::put(&args, &local, &url("copy.bin"), false)?;
+    transfer::put(
+        &args,
+        std::slice::from_ref(&local),
+        &url("copy.bin"),
+        false,
+        Default::default(),
+    )?;
     let put_time = start.elapsed();
     let copy =
         std::fs::read(bed.file("copy.bin")).map_err(|e| failed("read the uploaded file", e))?;
     check(&copy, &original, "the uploaded file")?;
+    let put = copy.len() as u64;
     println!("  {put} bytes in {}, identical on the server", speed(put, put_time));
     println!();
     println!("Both transfers went through the modem's AT commands and DLE/ETX stuffing, and were");

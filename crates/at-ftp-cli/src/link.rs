@@ -27,7 +27,7 @@ pub(crate) fn run(args: &ModemArgs, action: Action) -> Result<(), Failure> {
     }
     transfer::check_link(args)?;
     let interrupt = Interrupt::install()?;
-    let mut session = Connection::open(args, &interrupt, "")?;
+    let mut session = Connection::open(args, &interrupt, &[])?;
     let result = match action {
         Action::Up => {
             let bar = transfer::progress(args.quiet || args.verbose, None, "link");

@@ -73,13 +73,19 @@ enum Command {
         modem: ModemArgs,
         #[arg(
             value_name = "URL",
-            help = "The remote file: ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIR/.../FILE"
+            required = true,
+            help = "The remote file: ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIR/.../FILE; several \
+                    are moved over one port session"
         )]
-        url: String,
+        urls: Vec<String>,
         /// Where to write it ('-' for standard output); default: the remote file's name in the
-        /// current directory
+        /// current directory. With several URLs, the directory the files go into
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// With several URLs, stop at the first file that fails (default: go on with the
+        /// others, and exit with the status of the first failure)
+        #[arg(long)]
+        fail_fast: bool,
         #[command(flatten)]
         checks: verify::GetChecks,
     },
@@ -90,9 +96,9 @@ enum Command {
     Put {
         #[command(flatten)]
         modem: ModemArgs,
-        /// The file to send
-        #[arg(value_name = "LOCAL-FILE")]
-        local: PathBuf,
+        /// The file to send; several go into the directory the URL names (ending with /)
+        #[arg(value_name = "LOCAL-FILE", required = true)]
+        locals: Vec<PathBuf>,
         /// Then download the server's copy back and compare its size and SHA-256 with what was
         /// sent (a second transfer); a difference is exit status 6
         #[arg(long)]
@@ -102,6 +108,9 @@ enum Command {
             help = "Where it goes: ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIR/.../FILE"
         )]
         url: String,
+        /// With several files, stop at the first that fails
+        #[arg(long)]
+        fail_fast: bool,
     },
     /// Bring the modem's IP link up, take it down, or print its state
     #[command(after_help = "`up` prints the address the modem gave (none when the link was up \
@@ -215,6 +224,14 @@ pub(crate) enum Failure {
     Verify(String),
     /// Interrupted by this signal: exit status 128 + its number.
     Interrupted(i32),
+    /// Files of a batch failed (each was reported as it failed): the exit status of the
+    /// first failure.
+    Batch {
+        /// The first failure's exit status.
+        code: u8,
+        /// How many failed.
+        message: String,
+    },
 }
 
 impl Failure {
@@ -224,7 +241,7 @@ impl Failure {
         matches!(self, Failure::Silent(_) | Failure::Port(_) | Failure::Cut(_))
     }
 
-    fn code(&self) -> u8 {
+    pub(crate) fn code(&self) -> u8 {
         match self {
             Failure::Failed(_) | Failure::Cut(_) => 1,
             Failure::Usage(_) => 2,
@@ -233,6 +250,7 @@ impl Failure {
             Failure::Port(_) => 5,
             Failure::Verify(_) => 6,
             Failure::Interrupted(signal) => interrupt::status(*signal),
+            Failure::Batch { code, .. } => *code,
         }
     }
 }
@@ -246,7 +264,8 @@ impl fmt::Display for Failure {
             | Failure::Local(m)
             | Failure::Silent(m)
             | Failure::Port(m)
-            | Failure::Verify(m) => f.write_str(m),
+            | Failure::Verify(m)
+            | Failure::Batch { message: m, .. } => f.write_str(m),
             Failure::Interrupted(signal) => f.write_str(interrupt::message(*signal)),
         }
     }
@@ -265,11 +284,12 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Get { modem, url, output, checks } => {
-            transfer::get(&modem, &checks, &url, output.as_deref()).map(drop)
+        Command::Get { modem, urls, output, fail_fast, checks } => {
+            let batch = transfer::Batch { fail_fast };
+            transfer::get(&modem, &checks, &urls, output.as_deref(), batch)
         }
-        Command::Put { modem, local, url, verify } => {
-            transfer::put(&modem, &local, &url, verify).map(drop)
+        Command::Put { modem, locals, url, verify, fail_fast } => {
+            transfer::put(&modem, &locals, &url, verify, transfer::Batch { fail_fast })
         }
         Command::Link { action, modem } => link::run(&modem, action),
         Command::Stuff(specials) => {

@@ -319,15 +319,19 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    /// Opens the port. `password`: the FTP password, which the transcript hides wherever the
-    /// modem repeats it.
+    /// Opens the port. `passwords`: the FTP passwords, which the transcript hides wherever
+    /// the modem repeats them.
     pub(crate) fn open(
         args: &ModemArgs,
         interrupt: &Interrupt,
-        password: &str,
+        passwords: &[String],
     ) -> Result<Connection, Failure> {
         let device = args.device.to_string_lossy().into_owned();
-        let secrets = || vec![password.as_bytes().to_vec(), args.apn_password.as_bytes().to_vec()];
+        let secrets = || {
+            let mut all: Vec<Vec<u8>> = passwords.iter().map(|p| p.as_bytes().to_vec()).collect();
+            all.push(args.apn_password.as_bytes().to_vec());
+            all
+        };
         let mut transcripts = Vec::new();
         if let Some(path) = &args.trace {
             let out: Sink = if path == Path::new("-") {
@@ -458,20 +462,202 @@ fn retrying<T>(
     }
 }
 
-/// Downloads the file the URL names, committing it only when it passes `checks`.
+/// What `get` and `put` do with the files of a batch.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Batch {
+    /// Stop at the first file that fails.
+    pub(crate) fail_fast: bool,
+}
+
+/// One port session for every file of a command: the port opened, and the link brought up,
+/// when the first file needs it; opened again after the port failed. The modem is told only
+/// the settings that changed from one file to the next (the client's session).
+struct Line<'a> {
+    args: &'a ModemArgs,
+    interrupt: Interrupt,
+    /// Every FTP password of the batch, hidden in the transcripts.
+    passwords: Vec<String>,
+    connection: Option<Connection>,
+    /// Whether to ask for `FTPFILESIZE` after a download: a modem that once gave no number
+    /// is not asked again in this session.
+    ask_size: bool,
+}
+
+impl<'a> Line<'a> {
+    fn new(args: &'a ModemArgs, passwords: Vec<String>) -> Result<Line<'a>, Failure> {
+        let interrupt = Interrupt::install()?;
+        Ok(Line { args, interrupt, passwords, connection: None, ask_size: true })
+    }
+
+    /// The connection, opened (and the link brought up) if it is not.
+    fn connection(&mut self) -> Result<&mut Connection, Failure> {
+        if self.connection.is_none() {
+            let mut c = Connection::open(self.args, &self.interrupt, &self.passwords)?;
+            let quiet = self.args.quiet || self.args.verbose;
+            let bar = progress(quiet, None, "link");
+            let linked = c.link_up(self.args, &bar, &self.interrupt);
+            bar.finish_and_clear();
+            if let Err(failure) = linked {
+                c.finish()?;
+                return Err(failure);
+            }
+            self.connection = Some(c);
+        }
+        self.connection.as_mut().ok_or_else(|| Failure::Port("the port is not open".into()))
+    }
+
+    /// After a failure: a port that failed is closed, to be opened again.
+    fn after(&mut self, failure: &Failure) -> Result<(), Failure> {
+        if matches!(failure, Failure::Port(_))
+            && let Some(c) = self.connection.take()
+        {
+            c.finish()?;
+        }
+        Ok(())
+    }
+
+    /// Runs `job` on each of `jobs`, each with `--retry`; a summary line per failed file when
+    /// there are several. The first failure's class is the batch's.
+    fn each<J>(
+        &mut self,
+        jobs: &[J],
+        batch: Batch,
+        name: impl Fn(&J) -> String,
+        mut job: impl FnMut(&mut Line<'a>, &J) -> Result<u64, Failure>,
+    ) -> Result<(), Failure> {
+        let mut first: Option<Failure> = None;
+        let mut failed = 0;
+        for j in jobs {
+            let result = retrying(self.args, || {
+                let result = job(self, j);
+                if let Err(failure) = &result {
+                    self.after(failure)?;
+                }
+                result
+            });
+            match result {
+                Ok(_) => {}
+                Err(failure @ Failure::Interrupted(_)) => {
+                    self.finish()?;
+                    return Err(failure);
+                }
+                Err(failure) if jobs.len() == 1 => first = Some(failure),
+                Err(failure) => {
+                    eprintln!("at-ftp: {}: {failure}", name(j));
+                    failed += 1;
+                    first.get_or_insert(failure);
+                    if batch.fail_fast {
+                        break;
+                    }
+                }
+            }
+        }
+        self.finish()?;
+        match first {
+            None => Ok(()),
+            Some(failure) if jobs.len() == 1 => Err(failure),
+            Some(failure) => Err(Failure::Batch {
+                code: failure.code(),
+                message: format!("{failed} of {} files failed", jobs.len()),
+            }),
+        }
+    }
+
+    fn finish(&mut self) -> Result<(), Failure> {
+        match self.connection.take() {
+            Some(c) => c.finish(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A file of a `get`: where from, where to.
+struct GetJob {
+    target: Target,
+    path: PathBuf,
+}
+
+/// Downloads the files the URLs name over one port session, committing each only when it
+/// passes `checks`: into `output` for one URL, into the directory `output` names for
+/// several (by their remote names; the current directory without `-o`).
 pub(crate) fn get(
     args: &ModemArgs,
     checks: &GetChecks,
-    url: &str,
+    urls: &[String],
     output: Option<&Path>,
-) -> Result<u64, Failure> {
-    retrying(args, || get_once(args, checks, url, output))
+    batch: Batch,
+) -> Result<(), Failure> {
+    let dir = match output {
+        Some(dir) if urls.len() > 1 => {
+            if dir == Path::new("-") {
+                return Err(Failure::Usage("several files cannot go to standard output".into()));
+            }
+            if !dir.is_dir() {
+                return Err(Failure::Local(format!(
+                    "with several URLs, -o names a directory, and {} is none",
+                    dir.display()
+                )));
+            }
+            Some(dir)
+        }
+        _ => None,
+    };
+    // Every argument is checked before anything is opened.
+    let mut jobs = Vec::new();
+    for url in urls {
+        let target = parse_target(args, url)?;
+        check(args, &request(args, &target))?;
+        let path = match (output, dir) {
+            (Some(p), None) => p.to_owned(),
+            // The remote name's last component, in the directory.
+            (_, dir) => match Path::new(&target.file).file_name() {
+                Some(name) => dir.map_or_else(|| PathBuf::from(name), |d| d.join(name)),
+                None => {
+                    return Err(Failure::Usage(format!(
+                        "'{}' is no file name: use -o",
+                        target.file
+                    )));
+                }
+            },
+        };
+        jobs.push(GetJob { target, path });
+    }
+    let passwords = jobs.iter().map(|j| j.target.password.clone()).collect();
+    let mut line = Line::new(args, passwords)?;
+    line.each(&jobs, batch, |j| j.target.file.clone(), |line, j| get_file(line, checks, j))
 }
 
 /// Uploads `local` as the file the URL names (or into the directory it names); with
-/// `verify`, then downloads it back and compares.
-pub(crate) fn put(args: &ModemArgs, local: &Path, url: &str, verify: bool) -> Result<u64, Failure> {
-    retrying(args, || put_once(args, local, url, verify))
+/// `verify`, then downloads it back and compares. Several files go into the directory the
+/// URL names, over one port session.
+pub(crate) fn put(
+    args: &ModemArgs,
+    locals: &[PathBuf],
+    url: &str,
+    verify: bool,
+    batch: Batch,
+) -> Result<(), Failure> {
+    if locals.len() > 1 && !url.ends_with('/') {
+        return Err(Failure::Usage(
+            "with several files, the URL names a directory: end it with /".into(),
+        ));
+    }
+    let mut jobs = Vec::new();
+    for local in locals {
+        let url = with_local_name(url, local)?;
+        let target = parse_target(args, &url)?;
+        check(args, &request(args, &target))?;
+        jobs.push(PutJob { local: local.clone(), target });
+    }
+    let passwords = jobs.iter().map(|j| j.target.password.clone()).collect();
+    let mut line = Line::new(args, passwords)?;
+    line.each(&jobs, batch, |j| j.local.display().to_string(), |line, j| put_file(line, j, verify))
+}
+
+/// A file of a `put`: where from, where to.
+struct PutJob {
+    local: PathBuf,
+    target: Target,
 }
 
 /// Downloads into `sink` through a check of `verify`: the bytes and the digests computed, or
@@ -488,34 +674,18 @@ fn checked_get(
     Ok((bytes, digests))
 }
 
-/// One attempt of [`get`].
-fn get_once(
-    args: &ModemArgs,
-    checks: &GetChecks,
-    url: &str,
-    output: Option<&Path>,
-) -> Result<u64, Failure> {
-    let target = parse_target(args, url)?;
-    let req = request(args, &target);
-    check(args, &req)?;
-    let path = match output {
-        Some(p) => p.to_owned(),
-        // The remote name's last component, in the current directory.
-        None => match Path::new(&target.file).file_name() {
-            Some(name) => PathBuf::from(name),
-            None => {
-                return Err(Failure::Usage(format!("'{}' is no file name: use -o", target.file)));
-            }
-        },
-    };
-    let interrupt = Interrupt::install()?;
-    let output = open_output(&path)?;
+/// One download of a `get`.
+fn get_file(line: &mut Line<'_>, checks: &GetChecks, job: &GetJob) -> Result<u64, Failure> {
+    let (args, interrupt) = (line.args, line.interrupt.clone());
+    let (target, path) = (&job.target, &job.path);
+    let req = request(args, target);
+    let output = open_output(path)?;
     if let Output::File(_, part) = &output {
         interrupt.part(Some(part.path().to_owned()));
     }
-    let mut session = Connection::open(args, &interrupt, &target.password)?;
+    let ask_size = line.ask_size || checks.strict_size;
+    let session = line.connection()?;
     let bar = progress(args.quiet || args.verbose, None, &format!("get {}", target.file));
-    session.link_up(args, &bar, &interrupt)?;
     let mut verify = checks.verify(args.verbose);
     if checks.checksum_file {
         let digest = session.client.sidecar(&req);
@@ -544,13 +714,18 @@ fn get_once(
     }
     // A modem that knows FTPFILESIZE (its meaning is unconfirmed: PROTOCOL.md section 2)
     // may report the size of the file just moved; one that disagrees is worth a warning, or
-    // with --strict-size a failure, before the file is committed. Others answer ERROR, which
-    // changes nothing.
+    // with --strict-size a failure, before the file is committed. Others answer ERROR or no
+    // number, which changes nothing (and they are not asked again).
+    let mut gave_size = false;
     let result = result.and_then(|(bytes, _)| {
-        let reported = session.client.read_param(Param::FileSize, args.dialect()).ok();
+        let reported = match ask_size {
+            true => session.client.read_param(Param::FileSize, args.dialect()).ok(),
+            false => None,
+        };
         let reported = reported
             .and_then(|v| std::str::from_utf8(&v).ok()?.trim().parse::<u64>().ok())
             .filter(|&n| n > 0);
+        gave_size = reported.is_some();
         match reported.filter(|&n| n != bytes) {
             Some(n) if checks.strict_size => Err(Failure::Verify(format!(
                 "the modem reports FTPFILESIZE {n}, but {bytes} bytes came (--strict-size)"
@@ -587,7 +762,9 @@ fn get_once(
         }
     };
     interrupt.part(None);
-    session.finish()?;
+    if result.is_ok() {
+        line.ask_size &= gave_size;
+    }
     let bytes = result?;
     if args.summary && !args.quiet {
         eprintln!("at-ftp: got {} into {to}: {}", target.file, rate(bytes, start.elapsed()));
@@ -618,12 +795,11 @@ fn with_local_name(url: &str, local: &Path) -> Result<String, Failure> {
     Ok(url)
 }
 
-/// One attempt of [`put`].
-fn put_once(args: &ModemArgs, local: &Path, url: &str, verify: bool) -> Result<u64, Failure> {
-    let url = with_local_name(url, local)?;
-    let target = parse_target(args, &url)?;
-    let req = request(args, &target);
-    check(args, &req)?;
+/// One upload of a `put`.
+fn put_file(line: &mut Line<'_>, job: &PutJob, verify: bool) -> Result<u64, Failure> {
+    let (args, interrupt) = (line.args, line.interrupt.clone());
+    let (local, target) = (job.local.as_path(), &job.target);
+    let req = request(args, target);
     // The source is checked before the port is opened: an upload that cannot be read would
     // replace the remote file with an empty one.
     let meta = std::fs::metadata(local).map_err(|e| local_failure(local, &e))?;
@@ -634,10 +810,8 @@ fn put_once(args: &ModemArgs, local: &Path, url: &str, verify: bool) -> Result<u
     // The digest of what was sent, computed while it is read: no second pass over the file.
     let mut file = Hashing::new(file, Algorithm::Sha256);
     let size = meta.is_file().then_some(meta.len());
-    let interrupt = Interrupt::install()?;
-    let mut session = Connection::open(args, &interrupt, &target.password)?;
+    let session = line.connection()?;
     let bar = progress(args.quiet || args.verbose, size, &format!("put {}", target.file));
-    session.link_up(args, &bar, &interrupt)?;
     session.client.on_event(progress_to(&bar, None));
     let start = Instant::now();
     let result = session.client.put(&req, &mut file);
@@ -662,7 +836,6 @@ fn put_once(args: &ModemArgs, local: &Path, url: &str, verify: bool) -> Result<u
         }
         _ => Ok(None),
     };
-    session.finish()?;
     let bytes = result?;
     let proof = proof?;
     if args.verbose

@@ -45,7 +45,8 @@ type EventHook = Box<dyn FnMut(Event<'_>) + Send>;
 /// commands whose value differs from what the session last set (the modem keeps them
 /// itself). Nothing is assumed of a value set by another process: a new session knows none,
 /// and it forgets them all after anything that may have left a command half sent (a port
-/// error, an abort, a failure that is not the modem's answer, a line found lost).
+/// error, a local failure, an abort, a deadline, a line that could not be resynchronised or
+/// was found lost).
 #[derive(Default)]
 pub struct Session {
     wire: Option<WireHook>,
@@ -270,11 +271,17 @@ impl<'a> Call<'a> {
             }
             Action::Done(result) => {
                 let verdict = Finished::verdict(result);
-                // The modem's own answer leaves the line in step; anything else may have left
-                // a command half sent.
-                let in_step =
-                    matches!(verdict, Ok(_) | Err(Error::Failed(at_ftp_proto::Error::Modem(_))));
-                if !in_step || self.local.is_some() {
+                // An abort, a deadline or a line that could not be resynchronised may have
+                // left a command half sent (a line found out of step otherwise is lost, which
+                // the next start sees); a result the modem gave leaves its commands done.
+                use at_ftp_proto::Error as Failed;
+                let half_sent = matches!(
+                    verdict,
+                    Err(Error::Failed(
+                        Failed::Aborted | Failed::Timeout(_) | Failed::Unsynchronised
+                    ))
+                );
+                if half_sent || self.local.is_some() {
                     self.session.forget();
                 }
                 Io::Done(match self.local.take() {
