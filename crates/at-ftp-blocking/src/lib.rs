@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub use at_ftp_host::{Algorithm, Digest, Error, Event, Mismatch, Serial, Verify, Wire};
-use at_ftp_host::{Call, Finished, Io, Op, PartFile, Session, sidecar};
+use at_ftp_host::{Call, Finished, Io, Op, PartFile, Sent, Session, sidecar};
 use at_ftp_proto::{Config, Dialect, Engine, Instant, LinkRequest, Param, Request};
 use serialport::{SerialPort, TTYPort};
 
@@ -204,6 +204,23 @@ impl<P: Port> Client<P> {
     /// final `OK`.
     pub fn put(&mut self, req: &Request<'_>, source: &mut dyn Read) -> Result<u64, Error> {
         self.run(Op::Put(req), None, Some(source))?.transferred()
+    }
+
+    /// Uploads everything `source` gives, then downloads the server's copy back (a second
+    /// transfer) and compares its size and SHA-256 with what was sent, computed while
+    /// sending: the bytes and the digest when the remote copy is proven identical,
+    /// [`Error::Mismatch`] when the server stored something else.
+    pub fn put_verified(
+        &mut self,
+        req: &Request<'_>,
+        source: &mut dyn Read,
+    ) -> Result<(u64, Digest), Error> {
+        let mut sent = Sent::new(source, Algorithm::Sha256);
+        let bytes = self.put(req, &mut sent)?;
+        let mut back = sent.expectation().checked(io::sink());
+        self.get(req, &mut back)?;
+        back.finish()?;
+        Ok((bytes, sent.digest()))
     }
 
     /// Brings the GPRS link up (also fine when it was up); the address, when the modem said.

@@ -569,3 +569,22 @@ fn a_session_sends_only_the_settings_whose_value_changed() {
     let (_, fresh) = commands_of(&mut c, |c| c.get(&bed.request("b"), &mut io::sink()));
     assert_eq!(fresh.len(), 9, "{fresh:?}");
 }
+
+#[test]
+fn a_verified_upload_proves_the_servers_copy_or_says_it_differs() {
+    let bytes = sample(20_000, 24);
+    let bed = bed(Faults::default());
+    let mut c = client(&bed, Config::default());
+    let (sent, digest) = c.put_verified(&bed.request("up.bin"), &mut bytes.as_slice()).unwrap();
+    assert_eq!(sent, 20_000);
+    assert_eq!(digest, tool_digest("sha256sum", Algorithm::Sha256, &bed.file("up.bin")));
+
+    let bed = bed_with_corruption(777);
+    let mut c = client(&bed, Config::default());
+    let err = c.put_verified(&bed.request("up.bin"), &mut bytes.as_slice()).unwrap_err();
+    assert!(matches!(err, Error::Mismatch(at_ftp_blocking::Mismatch::Digest { .. })), "{err}");
+}
+
+fn bed_with_corruption(at: u64) -> Testbed {
+    bed(Faults { corrupt_upload_at: Some(at), ..Faults::default() })
+}

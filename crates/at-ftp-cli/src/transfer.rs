@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use at_ftp_blocking::{Algorithm, Client, Digest, Error as RunError, Event, Serial, Verify};
+use at_ftp_blocking::{Client, Digest, Error as RunError, Event, Serial, Verify};
 use at_ftp_host::PartFile;
 use at_ftp_proto::{
     Config, Dialect, Error, LinkRequest, ModemError, Param, Request, Timer, TransferType,
@@ -21,7 +21,7 @@ use crate::Failure;
 use crate::interrupt::Interrupt;
 use crate::target::{self, Target};
 use crate::trace::Transcript;
-use crate::verify::{GetChecks, Hashing};
+use crate::verify::GetChecks;
 
 /// The environment variable whose value, when set, is the FTP password (after the URL's).
 pub(crate) const PASSWORD_VAR: &str = "AT_FTP_PASSWORD";
@@ -806,43 +806,27 @@ fn put_file(line: &mut Line<'_>, job: &PutJob, verify: bool) -> Result<u64, Fail
     if meta.is_dir() {
         return Err(Failure::Local(format!("{} is a directory, not a file", local.display())));
     }
-    let file = File::open(local).map_err(|e| local_failure(local, &e))?;
-    // The digest of what was sent, computed while it is read: no second pass over the file.
-    let mut file = Hashing::new(file, Algorithm::Sha256);
+    let mut file = File::open(local).map_err(|e| local_failure(local, &e))?;
     let size = meta.is_file().then_some(meta.len());
     let session = line.connection()?;
     let bar = progress(args.quiet || args.verbose, size, &format!("put {}", target.file));
     session.client.on_event(progress_to(&bar, None));
     let start = Instant::now();
-    let result = session.client.put(&req, &mut file);
+    // Verified: the server's copy is downloaded back, and must have the size and SHA-256 of
+    // what was sent (computed while sending).
+    let result = match verify {
+        true => session.client.put_verified(&req, &mut file).map(|(b, d)| (b, Some(d))),
+        false => session.client.put(&req, &mut file).map(|b| (b, None)),
+    };
     bar.finish_and_clear();
     let took = start.elapsed();
-    let result = session.check(result, &interrupt);
-    // Verified: the server's copy downloaded back must have the size and digest of what was
-    // sent.
-    let sent = file.digest();
-    let proof = match (&result, &sent) {
-        (Ok(bytes), Some(digest)) if verify => {
-            let expected = Verify::new().size(*bytes).expect(digest.clone());
-            let back = checked_get(&mut session.client, &req, &expected, io::sink());
-            match back {
-                Ok(_) => Ok(Some(digest.clone())),
-                Err(RunError::Mismatch(m)) => Err(Failure::Verify(format!(
-                    "the server's copy of {} is not what was sent: {m}",
-                    target.file
-                ))),
-                Err(e) => session.check(Err(e), &interrupt),
-            }
-        }
-        _ => Ok(None),
-    };
-    let bytes = result?;
-    let proof = proof?;
-    if args.verbose
-        && let Some(digest) = &sent
-    {
-        eprintln!("at-ftp: sent {digest}");
-    }
+    let (bytes, proof) = match result {
+        Err(RunError::Mismatch(m)) => Err(Failure::Verify(format!(
+            "the server's copy of {} is not what was sent: {m}",
+            target.file
+        ))),
+        other => session.check(other, &interrupt),
+    }?;
     if args.summary && !args.quiet {
         let proven = match &proof {
             Some(digest) => format!("; the server's copy is proven identical ({digest})"),

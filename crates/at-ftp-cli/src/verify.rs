@@ -3,10 +3,7 @@
 //! `--verify`), refused before anything is opened when they cannot work, and the library's
 //! [`Verify`] they make.
 
-use std::io::{self, Read};
-
 use at_ftp_blocking::{Algorithm, Digest, Verify};
-use at_ftp_host::Checked;
 use clap::Args;
 
 /// The checks of a download.
@@ -60,30 +57,4 @@ impl GetChecks {
 /// A clap parser of a digest of `algorithm` in hex.
 fn hex(algorithm: Algorithm) -> impl Fn(&str) -> Result<Digest, String> + Clone {
     move |text| Digest::from_hex(algorithm, text).map_err(|e| e.to_string())
-}
-
-/// A reader that hashes what it reads (an upload's source, for `put --verify`).
-pub(crate) struct Hashing<R> {
-    inner: R,
-    checked: Checked<io::Sink>,
-}
-
-impl<R> Hashing<R> {
-    /// `inner`, hashed with `algorithm`.
-    pub(crate) fn new(inner: R, algorithm: Algorithm) -> Hashing<R> {
-        Hashing { inner, checked: Verify::new().compute(algorithm).checked(io::sink()) }
-    }
-
-    /// The digest of everything read.
-    pub(crate) fn digest(self) -> Option<Digest> {
-        self.checked.finish().ok().and_then(|(_, d)| d.into_iter().next())
-    }
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        io::Write::write_all(&mut self.checked, &buf[..n.min(buf.len())])?;
-        Ok(n)
-    }
 }

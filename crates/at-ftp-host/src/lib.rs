@@ -82,7 +82,7 @@ use serialport::{FlowControl, SerialPort, SerialPortBuilder};
 pub use call::{Call, Io, Op, Session};
 pub use error::{Error, Finished};
 pub use file::PartFile;
-pub use verify::{Algorithm, Checked, Digest, DigestError, Mismatch, Verify, sidecar};
+pub use verify::{Algorithm, Checked, Digest, DigestError, Mismatch, Sent, Verify, sidecar};
 
 /// How an adapter opens a serial line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

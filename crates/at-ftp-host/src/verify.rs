@@ -345,6 +345,59 @@ impl<W: Write> Write for Checked<W> {
     }
 }
 
+/// What an upload sent, hashed as it is read: the local half of a verified upload (the
+/// adapters' `put_verified` downloads the server's copy back and checks it against
+/// [`digest`](Self::digest)).
+pub struct Sent<R> {
+    inner: R,
+    algorithm: Algorithm,
+    hasher: Hasher,
+    bytes: u64,
+}
+
+impl<R> fmt::Debug for Sent<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sent").field("bytes", &self.bytes).finish_non_exhaustive()
+    }
+}
+
+impl<R> Sent<R> {
+    /// `inner`, hashed with `algorithm` as it is read.
+    pub fn new(inner: R, algorithm: Algorithm) -> Sent<R> {
+        Sent { inner, algorithm, hasher: algorithm.hasher(), bytes: 0 }
+    }
+
+    /// The reader, to read from through an adapter of its own (an async one), with
+    /// [`record`](Self::record) after each read.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// Hashes `data`, read from the inner reader.
+    pub fn record(&mut self, data: &[u8]) {
+        self.bytes += data.len() as u64;
+        self.hasher.update(data);
+    }
+
+    /// The digest of everything read.
+    pub fn digest(&self) -> Digest {
+        self.hasher.clone().finish(self.algorithm)
+    }
+
+    /// What a download of the server's copy must be: the size and digest of what was read.
+    pub fn expectation(&self) -> Verify {
+        Verify::new().size(self.bytes).expect(self.digest())
+    }
+}
+
+impl<R: io::Read> io::Read for Sent<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.record(&buf[..n.min(buf.len())]);
+        Ok(n)
+    }
+}
+
 /// The checksum file a server keeps beside a file: `<name>.sha256`, else `<name>.md5`.
 pub mod sidecar {
     use super::{Algorithm, Digest, DigestError};

@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 pub use at_ftp_host::{Algorithm, Digest, Error, Event, Mismatch, Serial, Verify, Wire};
-use at_ftp_host::{Call, Checked, Finished, Io, Op, PartFile, Session, sidecar};
+use at_ftp_host::{Call, Checked, Finished, Io, Op, PartFile, Sent, Session, sidecar};
 use at_ftp_proto::{Config, Dialect, Engine, Instant, LinkRequest, Param, Request};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::Notify;
@@ -191,6 +191,26 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
         R: AsyncRead + Unpin + ?Sized,
     {
         self.run(Op::Put(req), None::<&mut tokio::io::Sink>, Some(source)).await?.transferred()
+    }
+
+    /// Uploads everything `source` gives, then downloads the server's copy back (a second
+    /// transfer) and compares its size and SHA-256 with what was sent, computed while
+    /// sending: the bytes and the digest when the remote copy is proven identical,
+    /// [`Error::Mismatch`] when the server stored something else.
+    pub async fn put_verified<R>(
+        &mut self,
+        req: &Request<'_>,
+        source: &mut R,
+    ) -> Result<(u64, Digest), Error>
+    where
+        R: AsyncRead + Unpin + ?Sized,
+    {
+        let mut sent = Sending(Sent::new(source, Algorithm::Sha256));
+        let bytes = self.put(req, &mut sent).await?;
+        let mut back = Memory(sent.0.expectation().checked(io::sink()));
+        self.get(req, &mut back).await?;
+        back.0.finish()?;
+        Ok((bytes, sent.0.digest()))
     }
 
     /// Brings the GPRS link up (also fine when it was up); the address, when the modem said.
@@ -354,5 +374,24 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for Hashing<'_, W> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut *self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// An upload's source, hashed as it is read.
+struct Sending<'a, R: ?Sized>(Sent<&'a mut R>);
+
+impl<R: AsyncRead + Unpin + ?Sized> AsyncRead for Sending<'_, R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let read = Pin::new(&mut **this.0.get_mut()).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = read {
+            this.0.record(&buf.filled()[before..]);
+        }
+        read
     }
 }

@@ -342,3 +342,22 @@ async fn a_verified_download_and_its_checksum_file() {
     assert_eq!(c.get_to_file(&bed.request("f.bin"), &target, &sidecar).await.unwrap(), 40_000);
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verified_upload_proves_the_servers_copy_or_says_it_differs() {
+    let bytes = sample(20_000, 25);
+    let bed = bed(Faults::default());
+    let mut c = client(&bed, Config::default());
+    let (sent, digest) =
+        c.put_verified(&bed.request("up.bin"), &mut bytes.as_slice()).await.unwrap();
+    assert_eq!(sent, 20_000);
+    let line = std::process::Command::new("sha256sum").arg(bed.file("up.bin")).output().unwrap();
+    let line = String::from_utf8(line.stdout).unwrap();
+    assert_eq!(digest.hex(), line.split_whitespace().next().unwrap());
+
+    let corrupting = self::bed(Faults { corrupt_upload_at: Some(19_999), ..Faults::default() });
+    let mut c = client(&corrupting, Config::default());
+    let err =
+        c.put_verified(&corrupting.request("up.bin"), &mut bytes.as_slice()).await.unwrap_err();
+    assert!(matches!(err, Error::Mismatch(_)), "{err}");
+}
