@@ -153,3 +153,32 @@ fn put_verify_proves_the_servers_copy_or_fails_with_6() {
         .success();
     assert_ne!(tool("sha256sum", &bed.file("copy.bin")), sha);
 }
+
+#[test]
+fn a_size_the_modem_reports_that_differs_warns_or_with_strict_size_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("f.bin");
+    for (delta, strict, code, says) in [
+        (0, true, 0, None),
+        (1, false, 0, Some("warning: the modem reports FTPFILESIZE 3001, but 3000 bytes came")),
+        (1, true, 6, Some("FTPFILESIZE 3001, but 3000 bytes came (--strict-size)")),
+    ] {
+        let faults = Faults { reported_size_delta: Some(delta), ..Faults::default() };
+        let bed = Testbed::new(Options { faults, ..Options::default() }).unwrap();
+        std::fs::write(bed.file("f.bin"), sample(3000, 44)).unwrap();
+        let _ = std::fs::remove_file(&out);
+        let mut cmd = at_ftp();
+        cmd.args(["get", "-q", "-d", &device(&bed), &url(&bed, "f.bin"), "-o"]).arg(&out);
+        if strict {
+            cmd.arg("--strict-size");
+        }
+        let assert = cmd.assert().code(code);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        match says {
+            Some(text) => assert!(err.contains(text), "{err}"),
+            None => assert!(err.is_empty(), "{err}"),
+        }
+        // Only a failure leaves no file.
+        assert_eq!(out.exists(), code == 0, "{delta} {strict}");
+    }
+}

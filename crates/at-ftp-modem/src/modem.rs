@@ -66,6 +66,10 @@ pub struct Faults {
     pub abort_after: Option<u64>,
     /// Go silent after this many payload bytes of a download (no terminator, no result).
     pub silence_after: Option<u64>,
+    /// After each download, `AT#FTPFILESIZE` reads as its size plus this (0: the true size);
+    /// unset, it reads as whatever was last stored (nothing, on a new modem): the manual does
+    /// not say what the parameter means.
+    pub reported_size_delta: Option<i64>,
     /// Flip the lowest bit of the upload byte at this offset before the server gets it: a
     /// server (or a path to it) that stores something else than was sent, with `OK`.
     pub corrupt_upload_at: Option<u64>,
@@ -429,6 +433,10 @@ impl Modem {
         }
         escaper.finish_to_vec(&mut self.out);
         let sent = *sent;
+        if let Some(delta) = self.faults.reported_size_delta {
+            let size = i64::try_from(sent).unwrap_or(i64::MAX).saturating_add(delta);
+            self.params.insert("FTPFILESIZE".to_owned(), size.to_string());
+        }
         self.note(|| format!("({sent} bytes of download data, then the ETX)"));
         if self.faults.extra_etx {
             self.out.push(at_ftp_proto::ETX);
