@@ -338,19 +338,7 @@ fn ports_lists_one_port_per_line_and_38016_names_its_causes() {
 
 /// `at-ftp emulate` with `extra` switches, serving `root`; its pty's path.
 fn emulate(root: &Path, extra: &[&str]) -> (Child, String) {
-    use std::io::BufRead;
-    let mut child = Process::new(bin())
-        .arg("emulate")
-        .arg("--ftp-root")
-        .arg(root)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    (child, first.trim().to_owned())
+    common::emulate(root, extra, Stdio::null())
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! every subcommand, every exit status, the URL forms, the trace, refused arguments.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -345,20 +345,9 @@ fn emulate_prints_its_pty_and_serves_a_directory() {
     std::fs::write(root.path().join("hello.txt"), b"hello from emulate").unwrap();
     let link_dir = tempfile::tempdir().unwrap();
     let link = link_dir.path().join("modem");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("at-ftp"))
-        .arg("emulate")
-        .arg("--ftp-root")
-        .arg(root.path())
-        .arg("--link")
-        .arg(&link)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let pty = first.trim().to_owned();
-    assert!(pty.starts_with("/dev/pts/"), "{first:?}");
+    let link_arg = link.to_str().unwrap();
+    let (mut child, pty) = common::emulate(root.path(), &["--link", link_arg], Stdio::piped());
+    assert!(pty.starts_with("/dev/pts/"), "{pty:?}");
     // Any host and any login reach the served directory; the link works as the device.
     for dev in [Path::new(&pty), link.as_path()] {
         at_ftp()
@@ -522,16 +511,8 @@ fn link_up_status_and_down_through_the_modem() {
 fn emulate_logs_with_v_and_paces_the_hosts_upload() {
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("hello.txt"), b"hello from emulate").unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("at-ftp"))
-        .args(["emulate", "-v", "--baud", "115200", "--ftp-root"])
-        .arg(root.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let pty = first.trim().to_owned();
+    let (mut child, pty) =
+        common::emulate(root.path(), &["-v", "--baud", "115200"], Stdio::piped());
     at_ftp()
         .args(["get", "-q", "--device", &pty, "ftp://bob:sekrit-pw@h/hello.txt", "-o", "-"])
         .assert()

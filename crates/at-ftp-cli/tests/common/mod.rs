@@ -2,7 +2,9 @@
 //! the URL and device of a test bed.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
-use std::path::PathBuf;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -32,4 +34,21 @@ pub fn url(bed: &Testbed, path: &str) -> String {
 /// The bed's pty.
 pub fn device(bed: &Testbed) -> String {
     bed.line().to_string_lossy().into_owned()
+}
+
+/// `at-ftp emulate --ftp-root root extra...`, its standard error to `stderr`: the child and
+/// the pseudo-terminal it printed on its first line.
+pub fn emulate(root: &Path, extra: &[&str], stderr: Stdio) -> (Child, String) {
+    let mut child = std::process::Command::new(bin())
+        .arg("emulate")
+        .arg("--ftp-root")
+        .arg(root)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    (child, first.trim().to_owned())
 }
