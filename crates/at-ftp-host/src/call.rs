@@ -8,10 +8,9 @@
 //! does (be the error reported: a source's aborts the upload, a sink's abandons the download
 //! to the next operation's resynchronisation).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, ErrorKind};
-
-use std::collections::BTreeMap;
 
 use at_ftp_proto::{
     Action, Dialect, Engine, Event, Instant, Known, LinkRequest, Param, Request, Setting,

@@ -227,16 +227,6 @@ impl Verify {
         self
     }
 
-    /// Whether nothing is checked or computed.
-    pub fn is_empty(&self) -> bool {
-        self.size.is_none() && self.expected.is_empty() && self.computed.is_empty() && !self.sidecar
-    }
-
-    /// The expected size, if one was given.
-    pub fn expected_size(&self) -> Option<u64> {
-        self.size
-    }
-
     /// A writer that passes everything to `inner` and checks it against this expectation.
     pub fn checked<W>(&self, inner: W) -> Checked<W> {
         let algorithms = self.expected.iter().map(Digest::algorithm).chain(self.computed.clone());
@@ -301,11 +291,6 @@ impl<W> Checked<W> {
     /// The bytes passed on so far.
     pub fn bytes(&self) -> u64 {
         self.bytes
-    }
-
-    /// The inner writer.
-    pub fn get_mut(&mut self) -> &mut W {
-        &mut self.inner
     }
 
     /// The verdict: the inner writer and every digest computed (the expected ones first, in
