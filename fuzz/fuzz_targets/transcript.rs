@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
 /// Everything the host observed, as text.
 fn run(put: bool, wire: &[u8], read: usize) -> Vec<String> {
     let config = Config { resync: false, ..Config::default() };
-    let mut engine = Engine::new(config).expect("a valid config");
+    let mut engine: Engine = Engine::new(config).expect("a valid config");
     let req = Request::new("ftp.example.com", "f.bin").with_login("user", "pw").with_dir("/pub");
     let mut now = Instant::ZERO;
     let _ = if put { engine.start_put(now, &req) } else { engine.start_get(now, &req) };

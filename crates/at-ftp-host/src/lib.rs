@@ -35,7 +35,7 @@
 //! use at_ftp_proto::{Config, Dialect, Engine, Instant, Param};
 //!
 //! # fn main() -> Result<(), Error> {
-//! let mut engine = Engine::new(Config { resync: false, ..Config::default() })?;
+//! let mut engine: Engine = Engine::new(Config { resync: false, ..Config::default() })?;
 //! let mut session = Session::default();
 //! session.on_event(|event| eprintln!("{event:?}"));
 //! let mut answers = Vec::new(); // what the "modem" says

@@ -143,7 +143,7 @@ fn a_call_resynchronises_a_new_engine_then_downloads() {
 fn an_operation_left_in_flight_is_settled_first_and_its_data_goes_nowhere() {
     let file = vec![7u8; 50_000];
     let mut line = Line::new(file);
-    let mut engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
+    let mut engine: Engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
     let mut hooks = Session::default();
     let req = request();
     // A download whose caller went away (a dropped future) after some data.
@@ -171,7 +171,7 @@ fn an_operation_left_in_flight_is_settled_first_and_its_data_goes_nowhere() {
 #[test]
 fn a_port_error_ends_the_call_and_resets_the_engine() {
     let mut line = Line::new(Vec::new());
-    let mut engine = Engine::new(Config { resync: true, ..Config::default() }).unwrap();
+    let mut engine: Engine = Engine::new(Config { resync: true, ..Config::default() }).unwrap();
     let mut hooks = Session::default();
     // Prove the line first, so that "lost" afterwards is the reset's doing.
     line.finish(Op::Resync, &mut engine, &mut hooks);
@@ -215,7 +215,7 @@ fn a_port_error_ends_the_call_and_resets_the_engine() {
 #[test]
 fn a_sink_that_fails_ends_the_call_at_once_and_the_next_operation_drains_the_rest() {
     let mut line = Line::new(vec![1u8; 30_000]);
-    let mut engine = Engine::new(Config::default()).unwrap();
+    let mut engine: Engine = Engine::new(Config::default()).unwrap();
     let mut hooks = Session::default();
     let req = request();
     let mut call = Call::new(&mut hooks, Op::Get(&req));
@@ -260,7 +260,7 @@ fn a_sink_that_fails_ends_the_call_at_once_and_the_next_operation_drains_the_res
 
 #[test]
 fn a_port_that_takes_nothing_fails_at_the_engines_write_deadline() {
-    let mut engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
+    let mut engine: Engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
     let write_timeout = engine.config().write_timeout;
     let mut hooks = Session::default();
     let mut call = Call::new(&mut hooks, Op::Read(Param::Server, Dialect::Query));
@@ -297,7 +297,7 @@ fn a_refused_request_sends_nothing() {
 #[test]
 fn the_wire_hook_sees_what_the_port_took_and_gave() {
     let mut line = Line::new(Vec::new());
-    let mut engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
+    let mut engine: Engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
     let mut hooks = Session::default();
     let wire = Arc::new(Mutex::new(String::new()));
     let log = wire.clone();

@@ -270,7 +270,7 @@ fn a_modem_that_fails_an_upload_midway_is_heard_before_the_rest_is_sent() {
 #[test]
 fn an_explicit_resync_proves_command_mode() {
     let mut line = Line::new(Modem::default());
-    let mut e = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
+    let mut e: Engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
     assert!(!e.is_line_lost());
     e.resync(line.now).unwrap();
     let seen = done(&mut e, &mut line, &[], Port::reads(3));
@@ -283,7 +283,7 @@ fn an_explicit_resync_proves_command_mode() {
 #[test]
 fn a_clean_line_without_resync_starts_with_the_first_command() {
     let mut line = Line::new(Modem::default());
-    let mut e = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
+    let mut e: Engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
     let seen = put(&mut e, &mut line, "f.bin", b"data", Port::reads(64));
     assert_eq!(seen.end(), &Ok(End::Transferred(4)));
     assert_eq!(seen.events, ["ReadyForData"]);
@@ -407,7 +407,7 @@ fn an_unexpected_data_phase_in_answer_to_a_command_fails_the_operation_only() {
             m.set_style(echo, true);
             let mut line = Line::new(m);
             // No resynchronisation: the first `OK` due is the first command's.
-            let mut e = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
+            let mut e: Engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
             let seen = put(&mut e, &mut line, "f.bin", b"file", Port::reads(64));
             assert_eq!(seen.end(), &Err(Error::Protocol(ProtocolError::UnexpectedResult)));
             assert_eq!(seen.notices(), Vec::<&str>::new(), "nothing reported as data");
@@ -455,7 +455,7 @@ fn duplicated_final_results_read_together_are_unsolicited() {
     let mut line = Line::with(m, Store::from([("/pub/f.bin".into(), file.clone())]));
     // A modem that always repeats itself cannot be resynchronised (a second `OK` to a probe
     // means the first may have answered something else): a clean line is assumed.
-    let mut e = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
+    let mut e: Engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
     let seen = get(&mut e, &mut line, "f.bin", Port::reads(4096));
     assert_eq!(seen.end(), &Ok(End::Transferred(3000)), "{:?}", seen.events);
     assert!(seen.payload == file);
@@ -482,7 +482,7 @@ fn a_duplicated_answer_to_the_probe_is_probed_again() {
 /// known clean; uploads `up\x03load\x10`. What the host saw, payload and sent bytes joined.
 fn replay(put: bool, replies: &[&[u8]], read: usize) -> Vec<String> {
     use at_ftp_proto::{Action, Instant};
-    let mut e = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
+    let mut e: Engine = Engine::new(Config { resync: false, ..Config::default() }).unwrap();
     let mut now = Instant::ZERO;
     let req = request("f.bin");
     if put { e.start_put(now, &req) } else { e.start_get(now, &req) }.unwrap();

@@ -28,10 +28,28 @@ pub struct Limits {
 impl Limits {
     /// PROTOCOL.md's limits.
     pub const DEFAULT: Limits = Limits { server: 120, credential: 64, path: 120, apn: 120 };
-    /// The largest limits the command buffer holds: a script with every value at these
-    /// lengths still fits.
+    /// The largest limits an engine takes: a script with every value at these lengths fits
+    /// the default engine's script buffer ([`SCRIPT_ROOM`]).
     pub const MAX: Limits = Limits { server: 255, credential: 128, path: 255, apn: 255 };
+
+    /// The longest script these limits allow, in bytes: the room an engine's script buffer
+    /// needs (its `SCRIPT` size). A transfer with every value at its limit (every setting
+    /// sent, the longest port and mode) or a link bring-up, whichever is longer.
+    pub const fn script_len(&self) -> usize {
+        // `AT#FTPSERV="s"\r` 14 + s, `AT#FTPPORT=65535\r` 17, `AT#FTPUN="u"\r` and
+        // `AT#FTPPW="p"\r` 12 + c each, `AT#FTPGETPATH="d"\r` 17 + p,
+        // `AT#FTPGETFILENAME="f"\r` 21 + p, `AT#FTPTYPE=I\r` 13, `AT#FTPMODE=255\r` 15,
+        // `AT#FTPGET\r` 10 (the PUT names are as long).
+        let transfer = self.server + 2 * self.credential + 2 * self.path + 131;
+        // `AT#GPRSMODE=1\r` 14, `AT#APNSERV="a"\r` 14 + a, `AT#APNUN="u"\r` and
+        // `AT#APNPW="p"\r` 12 + a each, `AT#CONNECTIONSTART\r` 19.
+        let link = 3 * self.apn + 71;
+        if transfer > link { transfer } else { link }
+    }
 }
+
+/// The default engine's script buffer: room for the longest script [`Limits::MAX`] allows.
+pub const SCRIPT_ROOM: usize = Limits::MAX.script_len();
 
 impl Default for Limits {
     fn default() -> Self {
@@ -243,7 +261,15 @@ impl Request<'_> {
     /// Checks every value as a start would, without starting: a command-line tool refuses a
     /// bad argument before it opens the port.
     pub fn check(&self, limits: &Limits) -> Result<(), ParamError> {
-        Script::transfer(self, false, limits).map(drop)
+        let limits = limits.capped();
+        check(Field::Server, self.server, limits.server, false)?;
+        if self.port == 0 {
+            return Err(ParamError { field: Field::Port, problem: Problem::PortZero });
+        }
+        check(Field::User, self.user, limits.credential, true)?;
+        check(Field::Password, self.password, limits.credential, true)?;
+        check(Field::Dir, self.dir, limits.path, true)?;
+        check(Field::File, self.file, limits.path, false)
     }
 }
 
@@ -279,7 +305,10 @@ pub struct LinkRequest<'a> {
 impl LinkRequest<'_> {
     /// Checks every value as a start would, without starting (see [`Request::check`]).
     pub fn check(&self, limits: &Limits) -> Result<(), ParamError> {
-        Script::link(self, limits).map(drop)
+        let limits = limits.capped();
+        check(Field::Apn, self.apn, limits.apn, false)?;
+        check(Field::ApnUser, self.user, limits.apn, true)?;
+        check(Field::ApnPassword, self.password, limits.apn, true)
     }
 }
 
@@ -409,23 +438,23 @@ impl Step {
 
 /// The most commands one operation sends.
 const MAX_COMMANDS: usize = 10;
-/// Room for the longest script: a transfer with every value at [`Limits::MAX`] is about
-/// 1,400 bytes.
-const SCRIPT_BYTES: usize = 1536;
-
-/// The command lines of one operation, encoded and validated, sent one at a time.
+/// The command lines of one operation, encoded and validated, sent one at a time, in a buffer
+/// of `N` bytes (at most `u16::MAX`).
 #[derive(Clone)]
-pub(crate) struct Script {
-    buf: [u8; SCRIPT_BYTES],
+pub(crate) struct Script<const N: usize> {
+    buf: [u8; N],
     len: usize,
     /// End offset and step of each command.
     commands: [(u16, Step); MAX_COMMANDS],
     count: usize,
     /// The value of the one secret (a password) in `buf`, to redact in logs.
     secret: Option<(u16, u16)>,
+    /// A line did not fit (limits beyond the buffer: never, with a checked config): the
+    /// value that did not, and its limit.
+    overflow: Option<(Field, usize)>,
 }
 
-impl fmt::Debug for Script {
+impl<const N: usize> fmt::Debug for Script<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Script").field("commands", &self.count).finish_non_exhaustive()
     }
@@ -449,14 +478,24 @@ impl Command {
     }
 }
 
-impl Script {
-    fn new() -> Self {
+impl<const N: usize> Script<N> {
+    const fn new() -> Self {
         Script {
-            buf: [0; SCRIPT_BYTES],
+            buf: [0; N],
             len: 0,
             commands: [(0, Step::Set(None)); MAX_COMMANDS],
             count: 0,
             secret: None,
+            overflow: None,
+        }
+    }
+
+    /// The script, or the value that did not fit (with a config whose limits fit the buffer,
+    /// `Config::check`, every value that passed its limit fits).
+    fn done(self) -> Result<Self, ParamError> {
+        match self.overflow {
+            None => Ok(self),
+            Some((field, max)) => Err(ParamError { field, problem: Problem::TooLong { max } }),
         }
     }
 
@@ -466,15 +505,8 @@ impl Script {
         put: bool,
         limits: &Limits,
     ) -> Result<Self, ParamError> {
+        req.check(limits)?;
         let limits = limits.capped();
-        check(Field::Server, req.server, limits.server, false)?;
-        if req.port == 0 {
-            return Err(ParamError { field: Field::Port, problem: Problem::PortZero });
-        }
-        check(Field::User, req.user, limits.credential, true)?;
-        check(Field::Password, req.password, limits.credential, true)?;
-        check(Field::Dir, req.dir, limits.path, true)?;
-        check(Field::File, req.file, limits.path, false)?;
         let (path, name, go, step) = if put {
             ("FTPPUTPATH", "FTPPUTFILENAME", "FTPPUT", Step::Put)
         } else {
@@ -489,23 +521,24 @@ impl Script {
         let wanted = |setting| !req.known.contains(setting);
         let set = |setting| Step::Set(Some(setting));
         if wanted(Setting::Server) {
-            s.quoted("FTPSERV", req.server, false, set(Setting::Server));
+            s.quoted("FTPSERV", req.server, (Field::Server, limits.server), set(Setting::Server));
         }
         if wanted(Setting::Port) {
             let port = Digits::of(req.port);
             s.push(&[b"AT#FTPPORT=", port.as_bytes()], set(Setting::Port));
         }
         if wanted(Setting::User) {
-            s.quoted("FTPUN", req.user, false, set(Setting::User));
+            s.quoted("FTPUN", req.user, (Field::User, limits.credential), set(Setting::User));
         }
         if wanted(Setting::Password) {
-            s.quoted("FTPPW", req.password, true, set(Setting::Password));
+            let pw = (Field::Password, limits.credential);
+            s.quoted("FTPPW", req.password, pw, set(Setting::Password));
         }
         if wanted(path_setting) {
-            s.quoted(path, req.dir, false, set(path_setting));
+            s.quoted(path, req.dir, (Field::Dir, limits.path), set(path_setting));
         }
         if wanted(name_setting) {
-            s.quoted(name, req.file, false, set(name_setting));
+            s.quoted(name, req.file, (Field::File, limits.path), set(name_setting));
         }
         let kind: &[u8] = match req.kind {
             TransferType::Binary => b"I",
@@ -521,22 +554,20 @@ impl Script {
             s.push(&[b"AT#FTPMODE=", mode.as_bytes()], set(Setting::Mode));
         }
         s.push(&[b"AT#", go.as_bytes()], step);
-        Ok(s)
+        s.done()
     }
 
     /// The script that brings the GPRS link up.
     pub(crate) fn link(req: &LinkRequest<'_>, limits: &Limits) -> Result<Self, ParamError> {
+        req.check(limits)?;
         let limits = limits.capped();
-        check(Field::Apn, req.apn, limits.apn, false)?;
-        check(Field::ApnUser, req.user, limits.apn, true)?;
-        check(Field::ApnPassword, req.password, limits.apn, true)?;
         let mut s = Script::new();
         s.push(&[b"AT#GPRSMODE=1"], Step::Set(None));
-        s.quoted("APNSERV", req.apn, false, Step::Set(None));
-        s.quoted("APNUN", req.user, false, Step::Set(None));
-        s.quoted("APNPW", req.password, true, Step::Set(None));
+        s.quoted("APNSERV", req.apn, (Field::Apn, limits.apn), Step::Set(None));
+        s.quoted("APNUN", req.user, (Field::ApnUser, limits.apn), Step::Set(None));
+        s.quoted("APNPW", req.password, (Field::ApnPassword, limits.apn), Step::Set(None));
         s.push(&[b"AT#CONNECTIONSTART"], Step::Connect);
-        Ok(s)
+        s.done()
     }
 
     /// The script that takes the link down.
@@ -558,33 +589,41 @@ impl Script {
     }
 
     /// `AT#<name>="<value>"`; `value` was checked.
-    fn quoted(&mut self, name: &str, value: &str, secret: bool, step: Step) {
+    /// `AT#<name>="<value>"` for `field`, whose limit is `max`; a password's value is the
+    /// script's secret.
+    fn quoted(&mut self, name: &str, value: &str, (field, max): (Field, usize), step: Step) {
         let start = self.len + 3 + name.len() + 2;
-        self.push(&[b"AT#", name.as_bytes(), b"=\"", value.as_bytes(), b"\""], step);
-        if secret {
-            // Both ends fit in u16: the buffer is 1536 bytes.
+        let earlier = self.overflow;
+        if !self.push(&[b"AT#", name.as_bytes(), b"=\"", value.as_bytes(), b"\""], step) {
+            self.overflow = earlier.or(Some((field, max)));
+        } else if matches!(field, Field::Password | Field::ApnPassword) {
+            // Both ends fit in u16: so does the buffer.
             self.secret = Some((start as u16, (start + value.len()) as u16));
         }
     }
 
-    /// Appends one command line from `parts` and a CR. The limits keep every script far below
-    /// the buffer size, so this cannot run out of room.
-    fn push(&mut self, parts: &[&[u8]], step: Step) {
+    /// Appends one command line from `parts` and a CR, whole or not at all; false when it did
+    /// not fit (the script then fails: `done`).
+    fn push(&mut self, parts: &[&[u8]], step: Step) -> bool {
+        let len: usize = parts.iter().map(|p| p.len()).sum::<usize>() + 1;
+        let end = self.len + len;
+        if end > N || end > usize::from(u16::MAX) || self.count == MAX_COMMANDS {
+            // Unreachable through a checked config; the last value is blamed for a line
+            // without one.
+            self.overflow.get_or_insert((Field::File, N));
+            return false;
+        }
         for part in parts.iter().chain([&&b"\r"[..]]) {
-            let end = self.len + part.len();
-            if let Some(room) = self.buf.get_mut(self.len..end) {
-                room.copy_from_slice(part);
-                self.len = end;
-            }
+            self.buf[self.len..self.len + part.len()].copy_from_slice(part);
+            self.len += part.len();
         }
-        if let Some(slot) = self.commands.get_mut(self.count) {
-            *slot = (self.len as u16, step);
-            self.count += 1;
-        }
+        self.commands[self.count] = (self.len as u16, step);
+        self.count += 1;
+        true
     }
 
     /// The script of no command (a resynchronisation alone).
-    pub(crate) fn empty() -> Self {
+    pub(crate) const fn empty() -> Self {
         Script::new()
     }
 
@@ -669,8 +708,10 @@ impl Digits {
 mod tests {
     use super::*;
 
-    fn lines(s: &Script) -> ([u8; SCRIPT_BYTES], usize) {
-        let mut out = [0; SCRIPT_BYTES];
+    type Script = super::Script<SCRIPT_ROOM>;
+
+    fn lines(s: &Script) -> ([u8; SCRIPT_ROOM], usize) {
+        let mut out = [0; SCRIPT_ROOM];
         let mut n = 0;
         let mut i = 0;
         while let Some(line) = s.command(i) {
@@ -746,6 +787,31 @@ mod tests {
         let (out, n) = lines(&s);
         assert!(out[..n].ends_with(b"AT#FTPMODE=255\rAT#FTPPUT\r"));
         assert_eq!(s.count, 9);
+        // `script_len` is exact for both kinds of script, at any limits.
+        let v = |n: usize| &max[..n];
+        let longest = |limits: Limits| {
+            let mut req = Request::new(v(limits.server), v(limits.path))
+                .with_login(v(limits.credential), v(limits.credential))
+                .with_dir(v(limits.path))
+                .with_mode(255);
+            req.port = 65535;
+            (req, LinkRequest { apn: v(limits.apn), user: v(limits.apn), password: v(limits.apn) })
+        };
+        let odd = Limits { server: 7, credential: 3, path: 11, apn: 90 };
+        for limits in [Limits::MAX, Limits::DEFAULT, odd] {
+            let (req, link) = longest(limits);
+            let t = Script::transfer(&req, false, &limits).unwrap().len;
+            let l = Script::link(&link, &limits).unwrap().len;
+            assert_eq!(t.max(l), limits.script_len(), "{limits:?}");
+        }
+        // One byte less room: refused, naming a value, never sent short.
+        const ROOM: usize = Limits::DEFAULT.script_len();
+        let (req, _) = longest(Limits::DEFAULT);
+        let short = super::Script::<{ ROOM - 1 }>::transfer(&req, true, &Limits::DEFAULT);
+        let err = short.map(|s| s.len).unwrap_err();
+        assert!(matches!(err.problem, Problem::TooLong { .. }), "{err:?}");
+        let fits = super::Script::<ROOM>::transfer(&req, true, &Limits::DEFAULT);
+        assert_eq!(fits.map(|s| s.len), Ok(ROOM));
     }
 
     #[test]

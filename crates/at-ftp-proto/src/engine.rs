@@ -44,19 +44,23 @@ use core::time::Duration;
 use crate::answer::{Reply, classify};
 use crate::codec::{Escaper, Specials, Strictness, Unescaper};
 use crate::command::{
-    Command, Dialect, Limits, LinkRequest, Param, Request, Script, Setting, Step,
+    Command, Dialect, Limits, LinkRequest, Param, Request, SCRIPT_ROOM, Script, Setting, Step,
 };
-use crate::error::{ConfigError, Error, Field, ModemError, ProtocolError, StartError, Timer};
+use crate::error::{
+    Buffer, ConfigError, Error, Field, ModemError, ProtocolError, StartError, Timer,
+};
 use crate::line::{Frame, Framer, MAX_LINE, MIN_LINE};
 use crate::time::Instant;
 
-/// The most decoded payload one [`Action::Payload`] holds; also the most upload data one
-/// [`Action::Upload`] asks for.
+/// The default engine's `CHUNK`: the most decoded payload one [`Action::Payload`] holds,
+/// and the most upload data one [`Action::Upload`] asks for.
 pub const PAYLOAD_CHUNK: usize = 2048;
-/// The room for port input: one [`Action::Read`] asks for at most this much.
+/// The default engine's `PORT`: the most one [`Action::Read`] asks of the port, and the most
+/// stuffed upload one [`Action::Transmit`] gives it (twice a chunk: every byte may need its
+/// escape).
 pub const INPUT_BUFFER: usize = 4096;
-/// The room for stuffed upload bytes: twice a chunk (every byte may need its escape).
-const UPLOAD_BUFFER: usize = 2 * PAYLOAD_CHUNK + TERMINATOR_ROOM;
+/// The smallest `PORT` an engine takes.
+pub const MIN_PORT: usize = 8;
 /// The most bytes an upload's end needs: a pair's second half, and the terminator.
 const TERMINATOR_ROOM: usize = 2;
 /// The most notices waiting for `poll`; input is taken only when none waits, and no single
@@ -65,8 +69,7 @@ const MAX_EVENTS: usize = 4;
 /// The most bytes peeked between reading a piece of the upload and sending it: each peek
 /// that brings bytes is followed by another, until the port has nothing or this much came
 /// (a line that never falls silent must not stall the upload). Counted in bytes, not peeks,
-/// so that the size of the reads does not change what is heard.
-const MAX_PEEKED: usize = INPUT_BUFFER;
+/// so that the size of the reads does not change what is heard. It is the engine's `PORT`.
 
 /// The engine's settings. Every default is PROTOCOL.md's, where the manual is silent our
 /// choice (\[ours\]); [`Config::check`] refuses a config that could not work.
@@ -120,8 +123,28 @@ pub struct Config {
 }
 
 impl Config {
+    /// PROTOCOL.md's defaults (and ours where it is silent): [`Config::default`], as a
+    /// constant for a `static` engine.
+    pub const DEFAULT: Config = Config {
+        command_timeout: Duration::from_secs(5),
+        link_timeout: Duration::from_secs(120),
+        start_timeout: Duration::from_secs(120),
+        data_timeout: Duration::from_secs(60),
+        result_timeout: Duration::from_secs(30),
+        write_timeout: Duration::from_secs(60),
+        quiet_time: Duration::from_millis(500),
+        quiet_cap: Duration::from_secs(30),
+        max_line_len: 256,
+        strictness: Strictness::Strict,
+        specials: Specials::DEFAULT,
+        limits: Limits::DEFAULT,
+        resync: true,
+        resync_probes: 3,
+        resync_timeout: Duration::from_secs(600),
+    };
+
     /// The duration of `timer`.
-    pub fn timeout(&self, timer: Timer) -> Duration {
+    pub const fn timeout(&self, timer: Timer) -> Duration {
         match timer {
             Timer::Command => self.command_timeout,
             Timer::Link => self.link_timeout,
@@ -137,11 +160,16 @@ impl Config {
 
     /// Refuses a config the engine cannot work with: a zero timeout, a line limit outside
     /// [`MIN_LINE`]..=[`MAX_LINE`], a string limit of zero or beyond [`Limits::MAX`], no probe.
-    pub fn check(&self) -> Result<(), ConfigError> {
-        if let Some(&timer) = Timer::ALL.iter().find(|&&t| self.timeout(t).is_zero()) {
-            return Err(ConfigError::ZeroTimeout(timer));
+    pub const fn check(&self) -> Result<(), ConfigError> {
+        let mut i = 0;
+        while i < Timer::ALL.len() {
+            let timer = Timer::ALL[i];
+            if self.timeout(timer).is_zero() {
+                return Err(ConfigError::ZeroTimeout(timer));
+            }
+            i += 1;
         }
-        if !(MIN_LINE..=MAX_LINE).contains(&self.max_line_len) {
+        if self.max_line_len < MIN_LINE || self.max_line_len > MAX_LINE {
             return Err(ConfigError::LineLength {
                 got: self.max_line_len,
                 min: MIN_LINE,
@@ -149,15 +177,19 @@ impl Config {
             });
         }
         let (l, max) = (self.limits, Limits::MAX);
-        for (field, got, max) in [
+        let limits = [
             (Field::Server, l.server, max.server),
             (Field::User, l.credential, max.credential),
             (Field::File, l.path, max.path),
             (Field::Apn, l.apn, max.apn),
-        ] {
+        ];
+        let mut i = 0;
+        while i < limits.len() {
+            let (field, got, max) = limits[i];
             if got == 0 || got > max {
                 return Err(ConfigError::Limit { field, got, max });
             }
+            i += 1;
         }
         if self.resync_probes == 0 {
             return Err(ConfigError::NoProbes);
@@ -168,23 +200,7 @@ impl Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config {
-            command_timeout: Duration::from_secs(5),
-            link_timeout: Duration::from_secs(120),
-            start_timeout: Duration::from_secs(120),
-            data_timeout: Duration::from_secs(60),
-            result_timeout: Duration::from_secs(30),
-            write_timeout: Duration::from_secs(60),
-            quiet_time: Duration::from_millis(500),
-            quiet_cap: Duration::from_secs(30),
-            max_line_len: 256,
-            strictness: Strictness::Strict,
-            specials: Specials::DEFAULT,
-            limits: Limits::DEFAULT,
-            resync: true,
-            resync_probes: 3,
-            resync_timeout: Duration::from_secs(600),
-        }
+        Config::DEFAULT
     }
 }
 
@@ -363,10 +379,13 @@ impl fmt::Debug for Transmit<'_> {
 }
 
 /// The deadlines, one slot per [`Timer`] (quinn-proto's timer table).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Timers([Option<Instant>; Timer::ALL.len()]);
 
 impl Timers {
+    /// No deadline.
+    const NONE: Timers = Timers([None; Timer::ALL.len()]);
+
     fn set(&mut self, timer: Timer, at: Instant) {
         self.0[timer.index()] = Some(at);
     }
@@ -383,7 +402,7 @@ impl Timers {
     /// transmit in flight, and the resynchronisation's, which spans its steps.
     fn stop_phase(&mut self) {
         let (write, resync) = (self.get(Timer::Write), self.get(Timer::Resync));
-        *self = Timers::default();
+        *self = Timers::NONE;
         self.0[Timer::Write.index()] = write;
         self.0[Timer::Resync.index()] = resync;
     }
@@ -565,9 +584,9 @@ enum Kind {
 
 /// The operation in flight.
 #[derive(Clone, Debug)]
-struct Op {
+struct Op<const SCRIPT: usize> {
     kind: Kind,
-    script: Script,
+    script: Script<SCRIPT>,
     /// The next command line of the script.
     next: usize,
     phase: Phase,
@@ -598,9 +617,9 @@ enum End {
 /// one value the user owns, with no allocator.
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
-enum State {
+enum State<const SCRIPT: usize> {
     Idle,
-    Busy(Op),
+    Busy(Op<SCRIPT>),
     Ended(Result<End, Error>),
 }
 
@@ -638,43 +657,68 @@ enum Pending {
 
 /// The sans-IO engine: give it bytes and time, take what to do next. One per port.
 ///
-/// See the crate documentation for the run loop. Its buffers are its own (about 14 KB); every
-/// borrowed output ([`Action`]) points into them and lives until the next call.
+/// See the crate documentation for the run loop. Its buffers are its own, sized by the four
+/// parameters; every borrowed output ([`Action`]) points into them and lives until the next
+/// call. The engine needs no allocator, and [`Engine::new`] is a `const fn`, so an engine can
+/// be a `static`.
+///
+/// | parameter | buffers | bounds | default | [`SmallEngine`] | smallest |
+/// |---|---|---|---|---|---|
+/// | `PORT` | port input; stuffed upload | one [`Action::Read`] or [`Action::Peek`]; one upload [`Action::Transmit`]; the bytes heard between reading a piece of an upload and sending it | [`INPUT_BUFFER`] (4096) | 256 | [`MIN_PORT`] (8) |
+/// | `CHUNK` | decoded payload, upload data, a parameter's value (one buffer: never two at once) | one [`Action::Payload`] or [`Action::Upload`] | [`PAYLOAD_CHUNK`] (2048) | 256 | [`Config::max_line_len`] (a value fits) |
+/// | `LINE` | the response line | [`Config::max_line_len`] | [`MAX_LINE`] (512) | 256 | [`Config::max_line_len`] |
+/// | `SCRIPT` | the operation's command lines | [`Config::limits`] | [`SCRIPT_ROOM`](crate::SCRIPT_ROOM) (1152) | `Limits::DEFAULT.script_len()` (619) | [`Limits::script_len`] of the config's limits |
+///
+/// Smaller buffers cost round trips, never correctness: a read, a payload or a piece of the
+/// upload is smaller, a line longer than `max_line_len` is reported and skipped as ever.
+/// [`Engine::new`] refuses sizes below the smallest ([`ConfigError::Buffer`]).
 ///
 /// A new engine knows nothing of the line: unless [`Config::resync`] is off, its first
 /// operation resynchronises first (drain, end a waiting upload, prove command mode with `AT`).
 /// V.250 lets a modem ignore whatever precedes `AT` on a line, which is why a terminator sent
 /// to a modem that was in command mode all along does no harm.
-pub struct Engine {
+pub struct Engine<
+    const PORT: usize = INPUT_BUFFER,
+    const CHUNK: usize = PAYLOAD_CHUNK,
+    const LINE: usize = MAX_LINE,
+    const SCRIPT: usize = SCRIPT_ROOM,
+> {
     config: Config,
-    framer: Framer,
+    framer: Framer<LINE>,
     sync: Sync,
-    state: State,
+    state: State<SCRIPT>,
     timers: Timers,
     events: [Option<Pending>; MAX_EVENTS],
     event_count: usize,
     out: Out,
-    input: [u8; INPUT_BUFFER],
+    input: [u8; PORT],
     /// `input[input_at..input_len]` is port input not yet taken.
     input_at: usize,
     input_len: usize,
-    /// Decoded download data; a parameter read's value.
-    payload: [u8; PAYLOAD_CHUNK],
+    /// Decoded download data; a parameter read's value; upload data from the source
+    /// (`chunk[stage_at..stage_len]` is not yet stuffed). An operation uses it for one of
+    /// these only: an upload's data phase decodes nothing.
+    chunk: [u8; CHUNK],
     /// Stuffed upload bytes: `upload[upload_at..upload_len]` are not yet written.
-    upload: [u8; UPLOAD_BUFFER],
+    upload: [u8; PORT],
     upload_at: usize,
     upload_len: usize,
     /// The upload bytes written end inside a pair (after its DLE).
     pair_open: bool,
-    /// Upload data from the source: `stage[stage_at..stage_len]` is not yet stuffed.
-    stage: [u8; PAYLOAD_CHUNK],
-    /// Bytes peeked for the piece in the stage (bounded by `MAX_PEEKED`).
+    /// Bytes peeked for the piece in the stage (bounded by `PORT`).
     peeked: usize,
     stage_at: usize,
     stage_len: usize,
 }
 
-impl fmt::Debug for Engine {
+/// An engine sized for a microcontroller: about 1.9 KB instead of about 12 KB, with the
+/// default [`Config`] (its line length and [`Limits::DEFAULT`]). See [`Engine`] for what each
+/// size bounds.
+pub type SmallEngine = Engine<256, 256, 256, { Limits::DEFAULT.script_len() }>;
+
+impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usize> fmt::Debug
+    for Engine<PORT, CHUNK, LINE, SCRIPT>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let phase = match &self.state {
             State::Idle => "idle",
@@ -699,37 +743,68 @@ impl fmt::Debug for Engine {
 
 impl Default for Engine {
     fn default() -> Self {
-        Engine::with(Config::default())
+        Engine::with(Config::DEFAULT)
     }
 }
 
-impl Engine {
-    /// An engine with `config`, refused if [`Config::check`] refuses it.
-    pub fn new(config: Config) -> Result<Self, ConfigError> {
-        config.check()?;
+impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usize>
+    Engine<PORT, CHUNK, LINE, SCRIPT>
+{
+    /// An engine with `config`, refused if [`Config::check`] refuses it or the buffers are
+    /// too small for it ([`ConfigError::Buffer`]). A `const fn`: a `static` engine is checked
+    /// at compile time.
+    ///
+    /// ```
+    /// use at_ftp_proto::{Config, SmallEngine};
+    ///
+    /// static ENGINE: std::sync::Mutex<SmallEngine> = std::sync::Mutex::new(
+    ///     match SmallEngine::new(Config::DEFAULT) {
+    ///         Ok(engine) => engine,
+    ///         Err(_) => panic!("a config the small engine cannot hold"), // at compile time
+    ///     },
+    /// );
+    /// assert!(!ENGINE.lock().unwrap().is_busy());
+    /// ```
+    pub const fn new(config: Config) -> Result<Self, ConfigError> {
+        if let Err(e) = config.check() {
+            return Err(e);
+        }
+        let buffers = [
+            (Buffer::Port, PORT, MIN_PORT),
+            (Buffer::Chunk, CHUNK, config.max_line_len),
+            (Buffer::Line, LINE, config.max_line_len),
+            (Buffer::Script, SCRIPT, config.limits.script_len()),
+        ];
+        let mut i = 0;
+        while i < buffers.len() {
+            let (buffer, got, min) = buffers[i];
+            if got < min || (matches!(buffer, Buffer::Script) && got > u16::MAX as usize) {
+                return Err(ConfigError::Buffer { buffer, got, min });
+            }
+            i += 1;
+        }
         Ok(Engine::with(config))
     }
 
-    /// An engine with a checked config.
-    fn with(config: Config) -> Self {
+    /// An engine with a config checked against its buffers.
+    const fn with(config: Config) -> Self {
         Engine {
             config,
             framer: Framer::new(config.max_line_len, config.specials.etx()),
             sync: if config.resync { Sync::Lost(Suspect::Anything) } else { Sync::InCommandMode },
             state: State::Idle,
-            timers: Timers::default(),
+            timers: Timers::NONE,
             events: [None; MAX_EVENTS],
             event_count: 0,
             out: Out::None,
-            input: [0; INPUT_BUFFER],
+            input: [0; PORT],
             input_at: 0,
             input_len: 0,
-            payload: [0; PAYLOAD_CHUNK],
-            upload: [0; UPLOAD_BUFFER],
+            chunk: [0; CHUNK],
+            upload: [0; PORT],
             upload_at: 0,
             upload_len: 0,
             pair_open: false,
-            stage: [0; PAYLOAD_CHUNK],
             stage_at: 0,
             stage_len: 0,
             peeked: 0,
@@ -757,7 +832,25 @@ impl Engine {
     /// The port failed or was replaced: forget everything in flight (no [`Action::Done`]
     /// follows) and treat the line as unknown.
     pub fn reset(&mut self) {
-        *self = Engine::with(self.config);
+        // In place: a new engine on the stack would cost its size (a microcontroller's stack
+        // is small); the buffers' bytes need no clearing.
+        let config = self.config;
+        self.framer = Framer::new(config.max_line_len, config.specials.etx());
+        self.sync =
+            if config.resync { Sync::Lost(Suspect::Anything) } else { Sync::InCommandMode };
+        self.state = State::Idle;
+        self.timers = Timers::NONE;
+        self.events = [None; MAX_EVENTS];
+        self.event_count = 0;
+        self.out = Out::None;
+        self.input_at = 0;
+        self.input_len = 0;
+        self.upload_at = 0;
+        self.upload_len = 0;
+        self.pair_open = false;
+        self.stage_at = 0;
+        self.stage_len = 0;
+        self.peeked = 0;
     }
 
     /// Starts a download: the parameters, then `AT#FTPGET`. Payload comes as
@@ -911,7 +1004,7 @@ impl Engine {
 
     /// `n` bytes were read into the buffer of [`Action::Read`] or [`Action::Peek`].
     pub fn received(&mut self, n: usize) {
-        self.input_len = (self.input_len + n).min(INPUT_BUFFER);
+        self.input_len = (self.input_len + n).min(PORT);
         match &mut self.state {
             State::Busy(Op {
                 phase:
@@ -928,7 +1021,7 @@ impl Engine {
                 ..
             }) if n > 0 && self.stage_at < self.stage_len => {
                 self.peeked += n;
-                if self.peeked < MAX_PEEKED {
+                if self.peeked < PORT {
                     *source = Source::Open { peeked: false };
                 }
             }
@@ -949,7 +1042,7 @@ impl Engine {
         }
         *source = Source::Open { peeked: false };
         self.stage_at = 0;
-        self.stage_len = n.min(PAYLOAD_CHUNK);
+        self.stage_len = n.min(CHUNK);
         self.peeked = 0;
         op.bytes += self.stage_len as u64;
     }
@@ -981,7 +1074,7 @@ impl Engine {
                         End::LinkUp(address) => Outcome::LinkUp { address },
                         End::LinkDown => Outcome::LinkDown,
                         End::Param(param, len) => {
-                            Outcome::Param { param, value: &self.payload[..len] }
+                            Outcome::Param { param, value: &self.chunk[..len] }
                         }
                         End::Resynced => Outcome::Resynced,
                     }));
@@ -994,7 +1087,7 @@ impl Engine {
             match self.next(now) {
                 Next::Again => continue,
                 Next::Peek => return Action::Peek(self.free_input()),
-                Next::Upload => return Action::Upload(&mut self.stage[..]),
+                Next::Upload => return Action::Upload(&mut self.chunk[..]),
                 Next::Read => {
                     let deadline = self.timers.next().unwrap_or(now + self.config.command_timeout);
                     return Action::Read { buf: self.free_input(), deadline };
@@ -1009,8 +1102,8 @@ impl Engine {
         if self.is_busy() { Err(StartError::Busy) } else { Ok(()) }
     }
 
-    fn start(&mut self, now: Instant, kind: Kind, script: Script) {
-        self.timers = Timers::default();
+    fn start(&mut self, now: Instant, kind: Kind, script: Script<SCRIPT>) {
+        self.timers = Timers::NONE;
         self.out = Out::None;
         self.reset_upload();
         let phase = match self.sync {
@@ -1131,7 +1224,7 @@ impl Engine {
             Some(suspect) => Sync::Lost(suspect),
             None => Sync::InCommandMode,
         };
-        self.timers = Timers::default();
+        self.timers = Timers::NONE;
         self.out = Out::None;
         self.reset_upload();
         self.state = State::Ended(result);
@@ -1268,7 +1361,7 @@ impl Engine {
 
     fn event(&self, pending: Pending) -> Action<'_> {
         Action::Event(match pending {
-            Pending::Payload(len) => return Action::Payload(&self.payload[..len]),
+            Pending::Payload(len) => return Action::Payload(&self.chunk[..len]),
             Pending::DataBegin => Event::DataBegin,
             Pending::ReadyForData => Event::ReadyForData,
             Pending::Progress(bytes) => Event::Progress(bytes),
@@ -1457,8 +1550,8 @@ impl Engine {
             Reply::Echo => return,
             Reply::Value(v) => {
                 // Kept in the payload buffer (a parameter read has no payload) until `Done`.
-                let len = v.len().min(self.payload.len());
-                self.payload[..len].copy_from_slice(&v[..len]);
+                let len = v.len().min(self.chunk.len());
+                self.chunk[..len].copy_from_slice(&v[..len]);
                 if let Phase::Command { value, .. } = &mut op.phase {
                     *value = Some(len);
                 }
@@ -1723,7 +1816,7 @@ impl Engine {
         if core::mem::take(skip_lf) && input.first() == Some(&b'\n') {
             return 1;
         }
-        let (mut p, invalid) = match decoder.unescape(input, &mut self.payload) {
+        let (mut p, invalid) = match decoder.unescape(input, &mut self.chunk) {
             Ok(p) => (p, None),
             // What came before the bad pair is delivered all the same.
             Err(e) => (e.progress, Some(e)),
@@ -1734,7 +1827,7 @@ impl Engine {
             if p.consumed == 0 {
                 // The bad pair's DLE came in an earlier read, so nothing was taken: drain on
                 // now (delivering nothing), or the rest would wait for more input.
-                let q = decoder.unescape(input, &mut self.payload).unwrap_or_else(|e| e.progress);
+                let q = decoder.unescape(input, &mut self.chunk).unwrap_or_else(|e| e.progress);
                 p = crate::codec::Progress { consumed: q.consumed, written: 0, end: q.end };
             }
         }
@@ -2054,13 +2147,13 @@ impl Engine {
                         return Next::Peek;
                     }
                     // Room is kept for the end: an abort can always terminate at once.
-                    let room = UPLOAD_BUFFER - TERMINATOR_ROOM;
+                    let room = PORT - TERMINATOR_ROOM;
                     if self.upload_at == self.upload_len {
                         self.upload_at = 0;
                         self.upload_len = 0;
                     }
                     let p = escaper.escape(
-                        &self.stage[self.stage_at..self.stage_len],
+                        &self.chunk[self.stage_at..self.stage_len],
                         &mut self.upload[self.upload_len.min(room)..room],
                     );
                     self.stage_at += p.consumed;
@@ -2107,15 +2200,15 @@ mod tests {
     #[test]
     fn a_config_that_cannot_work_is_refused() {
         let c = Config { max_line_len: 0, ..Config::default() };
-        assert!(matches!(Engine::new(c), Err(ConfigError::LineLength { got: 0, .. })));
+        assert!(matches!(<Engine>::new(c), Err(ConfigError::LineLength { got: 0, .. })));
         let c = Config { data_timeout: Duration::ZERO, ..Config::default() };
-        assert_eq!(Engine::new(c).err(), Some(ConfigError::ZeroTimeout(Timer::Data)));
+        assert_eq!(<Engine>::new(c).err(), Some(ConfigError::ZeroTimeout(Timer::Data)));
         let c = Config { resync_probes: 0, ..Config::default() };
-        assert_eq!(Engine::new(c).err(), Some(ConfigError::NoProbes));
+        assert_eq!(<Engine>::new(c).err(), Some(ConfigError::NoProbes));
         let limits = Limits { path: 0, ..Limits::DEFAULT };
         let c = Config { limits, ..Config::default() };
-        assert!(matches!(Engine::new(c), Err(ConfigError::Limit { got: 0, .. })));
-        assert!(Engine::new(Config::default()).is_ok());
+        assert!(matches!(<Engine>::new(c), Err(ConfigError::Limit { got: 0, .. })));
+        assert!(<Engine>::new(Config::default()).is_ok());
     }
 
     #[test]

@@ -217,6 +217,30 @@ pub enum ConfigError {
     /// No resynchronisation probe allowed: command mode could never be proven.
     #[error("resync probes must be at least 1")]
     NoProbes,
+    /// One of the engine's buffers is too small for the config (see `Engine` for what each
+    /// must hold).
+    #[error("the {buffer:?} buffer must be at least {min} bytes for this config, not {got}")]
+    Buffer {
+        /// The buffer.
+        buffer: Buffer,
+        /// Its size.
+        got: usize,
+        /// The smallest that works with the config (the script buffer: also at most 65535).
+        min: usize,
+    },
+}
+
+/// One of the engine's buffers, as its size parameter names it (see `Engine`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Buffer {
+    /// `PORT`: port input, and stuffed upload bytes.
+    Port,
+    /// `CHUNK`: decoded payload, upload data, a parameter's value.
+    Chunk,
+    /// `LINE`: the response line.
+    Line,
+    /// `SCRIPT`: the operation's command lines.
+    Script,
 }
 
 /// A parameter refused before anything was sent: a value the AT dialect cannot carry safely.

@@ -214,13 +214,16 @@ pub use codec::{
     Unescaper, max_escaped_len,
 };
 pub use command::{
-    Dialect, Known, Limits, LinkRequest, Param, Request, Setting, SettingValue, TransferType,
+    Dialect, Known, Limits, LinkRequest, Param, Request, SCRIPT_ROOM, Setting, SettingValue,
+    TransferType,
 };
 pub use engine::{
-    Action, Config, Engine, Event, INPUT_BUFFER, Outcome, PAYLOAD_CHUNK, Resync, Transmit,
+    Action, Config, Engine, Event, INPUT_BUFFER, MIN_PORT, Outcome, PAYLOAD_CHUNK, Resync,
+    SmallEngine, Transmit,
 };
 pub use error::{
-    ConfigError, Error, Field, ModemError, ParamError, Problem, ProtocolError, StartError, Timer,
+    Buffer, ConfigError, Error, Field, ModemError, ParamError, Problem, ProtocolError,
+    StartError, Timer,
 };
 pub use line::{MAX_LINE, MIN_LINE};
 pub use response::{Response, Value};

@@ -15,7 +15,8 @@
 //! The LF of a CR LF pair is not consumed with the CR: after `1025\r` in numeric mode the next
 //! byte is already payload, even an LF, so the session decides ([`Framer::forget_cr`]).
 
-/// The largest response line the engine can hold: the cap on `Config::max_line_len`.
+/// The largest `Config::max_line_len`, and the default engine's `LINE` buffer: the longest
+/// answer of PROTOCOL.md (a quoted value at `Limits::MAX`) fits with room to spare.
 pub const MAX_LINE: usize = 512;
 /// The smallest `Config::max_line_len` that works: every result code of PROTOCOL.md
 /// section 1 and a `#CME ERROR: <n>` with a five-digit code fit.
@@ -33,8 +34,8 @@ pub(crate) enum Frame {
 
 /// The resumable line framer.
 #[derive(Clone, Debug)]
-pub(crate) struct Framer {
-    buf: [u8; MAX_LINE],
+pub(crate) struct Framer<const N: usize> {
+    buf: [u8; N],
     len: usize,
     limit: usize,
     etx: u8,
@@ -46,14 +47,14 @@ pub(crate) struct Framer {
     reported: bool,
 }
 
-impl Framer {
-    /// A framer for lines of at most `limit` bytes (capped at [`MAX_LINE`]); `etx` is the
-    /// terminator byte to drop.
-    pub(crate) fn new(limit: usize, etx: u8) -> Self {
+impl<const N: usize> Framer<N> {
+    /// A framer for lines of at most `limit` bytes (capped at `N`); `etx` is the terminator
+    /// byte to drop.
+    pub(crate) const fn new(limit: usize, etx: u8) -> Self {
         Framer {
-            buf: [0; MAX_LINE],
+            buf: [0; N],
             len: 0,
-            limit: limit.min(MAX_LINE),
+            limit: if limit < N { limit } else { N },
             etx,
             discarding: false,
             after_cr: false,
@@ -160,7 +161,7 @@ mod tests {
 
     /// Feeds `input` in pieces of `step` bytes; collects lines as strings and overflows as "!".
     fn frames(input: &[u8], limit: usize, step: usize) -> ([u8; 256], usize, usize) {
-        let mut f = Framer::new(limit, 3);
+        let mut f = Framer::<MAX_LINE>::new(limit, 3);
         let mut out = [0u8; 256];
         let mut n = 0;
         let mut consumed = 0;
@@ -215,7 +216,7 @@ mod tests {
 
     #[test]
     fn the_lf_after_a_cr_is_left_for_the_caller() {
-        let mut f = Framer::new(16, 3);
+        let mut f = Framer::<MAX_LINE>::new(16, 3);
         // The line is reported without consuming the LF: it may be payload.
         assert_eq!(f.push(b"1025\r\nX"), (5, Some(Frame::Line { cr: true })));
         assert_eq!(f.push(b"\nAB\n"), (4, Some(Frame::Line { cr: false })));

@@ -163,7 +163,7 @@ fn a_download_killed_on_a_paced_line_is_drained_past_the_cap_and_the_probes() {
         ..Config::default()
     };
     let mut port = rig.open();
-    let mut engine = Engine::new(config).unwrap();
+    let mut engine: Engine = Engine::new(config).unwrap();
     engine.start_get(now(), &rig.request("small.bin")).unwrap();
     let seen = drive(&mut port, &mut engine, &[]);
     assert_eq!(seen.end, Ok(5));

@@ -25,7 +25,7 @@ fn a_line_at_the_limit_is_kept() {
     // The smallest limit a config may have (`Engine::new` refuses a smaller one).
     let make = || {
         let config = Config { max_line_len: MIN_LINE, ..clean() };
-        let mut s = Engine::new(config).expect("the smallest valid limit");
+        let mut s: Engine = Engine::new(config).expect("the smallest valid limit");
         s.read_param(Instant::ZERO, Param::Server, Dialect::Query).expect("valid request");
         s
     };
@@ -51,7 +51,7 @@ fn a_limit_below_the_minimum_is_refused() {
     // The old test used a 16-byte limit; such a config is now refused outright.
     let config = Config { max_line_len: MIN_LINE - 1, ..clean() };
     assert!(matches!(
-        Engine::new(config),
+        <Engine>::new(config),
         Err(at_ftp_proto::ConfigError::LineLength { got: 23, min: MIN_LINE, .. })
     ));
 }
