@@ -15,8 +15,8 @@
 
 use arbitrary::Arbitrary;
 use at_ftp_proto::{
-    Action, Config, Dialect, Engine, Event, Instant, LinkRequest, Outcome, PAYLOAD_CHUNK, Param,
-    Request,
+    Action, Config, Dialect, Engine, Event, Instant, LinkRequest, Outcome, Param, Request,
+    SmallEngine,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -55,6 +55,8 @@ enum Op {
 #[derive(Arbitrary, Debug)]
 struct Input {
     resync: bool,
+    /// The microcontroller preset instead of the default sizes.
+    small: bool,
     first: Op,
     steps: Vec<Step>,
 }
@@ -78,8 +80,8 @@ const PARAMS: [Param; 13] = [
 ];
 
 /// The caller, the port, and what they know of the operation in flight.
-struct Host {
-    engine: Engine,
+struct Host<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usize> {
+    engine: Engine<PORT, CHUNK, LINE, SCRIPT>,
     now: Instant,
     /// What the modem sent that the engine did not read yet.
     port: Vec<u8>,
@@ -99,7 +101,9 @@ fn leaks(bytes: &[u8]) -> bool {
     bytes.windows(PASSWORD.len()).any(|w| w == PASSWORD.as_bytes())
 }
 
-impl Host {
+impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usize>
+    Host<PORT, CHUNK, LINE, SCRIPT>
+{
     fn start(&mut self, op: Op) {
         let request =
             Request::new("ftp.example.com", "f.bin").with_login("user", PASSWORD).with_dir("/pub");
@@ -138,7 +142,7 @@ impl Host {
             match self.engine.poll(now) {
                 Action::Transmit(t) => {
                     let bytes = t.bytes();
-                    assert!(!bytes.is_empty() && bytes.len() <= 2 * PAYLOAD_CHUNK + 2);
+                    assert!(!bytes.is_empty() && bytes.len() <= PORT);
                     let n = bytes.len().min(self.writes);
                     for shown in [format!("{t:?}"), t.to_string(), t.head(n).to_string()] {
                         assert!(!shown.contains(PASSWORD), "a password in a transcript");
@@ -150,7 +154,7 @@ impl Host {
                     }
                 }
                 Action::Payload(p) => {
-                    assert!(!p.is_empty() && p.len() <= PAYLOAD_CHUNK);
+                    assert!(!p.is_empty() && p.len() <= CHUNK);
                     assert!(matches!(self.op, Some(Op::Get)) && self.began, "payload out of data");
                 }
                 Action::Event(event) => {
@@ -226,8 +230,19 @@ impl Host {
 
 fuzz_target!(|input: Input| {
     let config = Config { resync: input.resync, ..Config::default() };
+    if input.small {
+        drive(SmallEngine::new(config).expect("a valid config"), input);
+    } else {
+        drive(<Engine>::new(config).expect("a valid config"), input);
+    }
+});
+
+fn drive<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usize>(
+    engine: Engine<PORT, CHUNK, LINE, SCRIPT>,
+    input: Input,
+) {
     let mut host = Host {
-        engine: Engine::new(config).expect("a valid config"),
+        engine,
         now: Instant::ZERO,
         port: Vec::new(),
         writes: usize::MAX,
@@ -279,4 +294,4 @@ fuzz_target!(|input: Input| {
         host.pump();
     }
     assert!(host.op.is_none(), "an operation that never ends");
-});
+}

@@ -1,6 +1,7 @@
 //! What a modem sends during a download or an upload, as raw bytes (seeds are real
 //! transcripts of the emulator): the engine's events and the bytes it sends are the same
-//! whatever the size of the reads, nothing panics, and every call makes progress.
+//! whatever the size of the reads and of the engine's buffers (the default sizes and the
+//! microcontroller preset), nothing panics, and every call makes progress.
 //!
 //! Input: byte 0 picks the operation (bit 0: upload) and the read size (bits 1..=4, plus 1);
 //! the rest is the modem's side of the line, in replies separated by 0xFE bytes. A reply
@@ -10,22 +11,28 @@
 //! written is the same in both.
 #![no_main]
 
-use at_ftp_proto::{Action, Config, Engine, Instant, Request};
+use at_ftp_proto::{Action, Config, Engine, Instant, Request, SmallEngine};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&head, wire)) = data.split_first() else { return };
     let put = head & 1 == 1;
     let read = usize::from((head >> 1) & 0x0f) + 1;
-    let whole = run(put, wire, usize::MAX);
-    let split = run(put, wire, read);
+    let config = Config { resync: false, ..Config::default() };
+    let whole = run(<Engine>::new(config).expect("a valid config"), put, wire, usize::MAX);
+    let split = run(<Engine>::new(config).expect("a valid config"), put, wire, read);
     assert_eq!(whole, split, "read size {read}");
+    let small = run(SmallEngine::new(config).expect("a valid config"), put, wire, read);
+    assert_eq!(whole, small, "the small preset, read size {read}");
 });
 
 /// Everything the host observed, as text.
-fn run(put: bool, wire: &[u8], read: usize) -> Vec<String> {
-    let config = Config { resync: false, ..Config::default() };
-    let mut engine: Engine = Engine::new(config).expect("a valid config");
+fn run<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usize>(
+    mut engine: Engine<PORT, CHUNK, LINE, SCRIPT>,
+    put: bool,
+    wire: &[u8],
+    read: usize,
+) -> Vec<String> {
     let req = Request::new("ftp.example.com", "f.bin").with_login("user", "pw").with_dir("/pub");
     let mut now = Instant::ZERO;
     let _ = if put { engine.start_put(now, &req) } else { engine.start_get(now, &req) };

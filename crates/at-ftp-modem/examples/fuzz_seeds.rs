@@ -29,7 +29,8 @@ const REPLY_END: u8 = 0xfe;
 /// (what it sent in answer to each write) in order.
 fn transcript(put: bool, faults: Faults, resync: bool) -> (Vec<u8>, Vec<Vec<u8>>) {
     let mut modem = Modem::new(faults);
-    let mut engine: Engine = Engine::new(Config { resync, ..Config::default() }).expect("a valid config");
+    let mut engine: Engine =
+        Engine::new(Config { resync, ..Config::default() }).expect("a valid config");
     let req = Request::new("ftp.example.com", "f.bin").with_login("user", "pw").with_dir("/pub");
     let mut now = Instant::ZERO;
     let started = if put { engine.start_put(now, &req) } else { engine.start_get(now, &req) };

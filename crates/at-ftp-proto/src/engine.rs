@@ -66,10 +66,10 @@ const TERMINATOR_ROOM: usize = 2;
 /// The most notices waiting for `poll`; input is taken only when none waits, and no single
 /// step queues more.
 const MAX_EVENTS: usize = 4;
-/// The most bytes peeked between reading a piece of the upload and sending it: each peek
-/// that brings bytes is followed by another, until the port has nothing or this much came
-/// (a line that never falls silent must not stall the upload). Counted in bytes, not peeks,
-/// so that the size of the reads does not change what is heard. It is the engine's `PORT`.
+// The most bytes peeked between reading a piece of the upload and sending it is the engine's
+// `PORT`: each peek that brings bytes is followed by another, until the port has nothing or
+// this much came (a line that never falls silent must not stall the upload). Counted in
+// bytes, not peeks, so that the size of the reads does not change what is heard.
 
 /// The engine's settings. Every default is PROTOCOL.md's, where the manual is silent our
 /// choice (\[ours\]); [`Config::check`] refuses a config that could not work.
@@ -711,7 +711,8 @@ pub struct Engine<
     stage_len: usize,
 }
 
-/// An engine sized for a microcontroller: about 1.9 KB instead of about 12 KB, with the
+/// An engine sized for a microcontroller: about 2.3 KB instead of about 12.6 KB (on a 64-bit
+/// host; less on a 32-bit one), with the
 /// default [`Config`] (its line length and [`Limits::DEFAULT`]). See [`Engine`] for what each
 /// size bounds.
 pub type SmallEngine = Engine<256, 256, 256, { Limits::DEFAULT.script_len() }>;
@@ -836,8 +837,7 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
         // is small); the buffers' bytes need no clearing.
         let config = self.config;
         self.framer = Framer::new(config.max_line_len, config.specials.etx());
-        self.sync =
-            if config.resync { Sync::Lost(Suspect::Anything) } else { Sync::InCommandMode };
+        self.sync = if config.resync { Sync::Lost(Suspect::Anything) } else { Sync::InCommandMode };
         self.state = State::Idle;
         self.timers = Timers::NONE;
         self.events = [None; MAX_EVENTS];

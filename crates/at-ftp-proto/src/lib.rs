@@ -222,8 +222,8 @@ pub use engine::{
     SmallEngine, Transmit,
 };
 pub use error::{
-    Buffer, ConfigError, Error, Field, ModemError, ParamError, Problem, ProtocolError,
-    StartError, Timer,
+    Buffer, ConfigError, Error, Field, ModemError, ParamError, Problem, ProtocolError, StartError,
+    Timer,
 };
 pub use line::{MAX_LINE, MIN_LINE};
 pub use response::{Response, Value};

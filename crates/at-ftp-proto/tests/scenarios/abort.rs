@@ -2,7 +2,7 @@
 
 use at_ftp_proto::{Action, Error, Instant};
 
-use crate::harness::*;
+use super::harness::*;
 
 #[test]
 fn abort_mid_download_drains_the_data_silently() {

@@ -2,7 +2,7 @@
 
 use at_ftp_proto::{Error, ModemError};
 
-use crate::harness::*;
+use super::harness::*;
 
 #[test]
 fn cme_error_instead_of_data_begin_fails_with_its_code() {

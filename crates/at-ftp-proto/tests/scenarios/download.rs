@@ -1,6 +1,6 @@
 //! A download in every modem style: echo on and off, verbose (V1) and numeric (V0) results.
 
-use crate::harness::*;
+use super::harness::*;
 
 #[test]
 fn downloads_in_every_style() {

@@ -11,9 +11,9 @@
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
-use at_ftp_proto::{
-    Action, Config, Dialect, Engine, Error, Event, Instant, Outcome as Done, Param, Resync,
-};
+use at_ftp_proto::{Action, Config, Dialect, Error, Event, Instant, Outcome as Done, Param, Resync};
+
+use super::Engine;
 
 /// One step of a transcript.
 #[derive(Clone, Debug)]

@@ -2,7 +2,7 @@
 
 use at_ftp_proto::{Error, ModemError};
 
-use crate::harness::*;
+use super::harness::*;
 
 #[test]
 fn etx_then_cme_error_is_a_failure_that_keeps_the_count() {

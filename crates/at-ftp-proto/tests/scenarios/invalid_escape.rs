@@ -1,8 +1,9 @@
 //! A DLE followed by an ordinary byte inside download data.
 
-use at_ftp_proto::{Config, Engine, Error, Instant, ProtocolError, Strictness};
+use at_ftp_proto::{Config, Error, Instant, ProtocolError, Strictness};
 
-use crate::harness::*;
+use super::Engine;
+use super::harness::*;
 
 fn items() -> Vec<Item> {
     let mut items = Style { echo: false, numeric: false }.transfer_setup(false);

@@ -3,9 +3,10 @@
 
 use std::net::Ipv4Addr;
 
-use at_ftp_proto::{Dialect, Engine, Error, Instant, LinkRequest, ModemError, Param, Timer};
+use at_ftp_proto::{Dialect, Error, Instant, LinkRequest, ModemError, Param, Timer};
 
-use crate::harness::*;
+use super::Engine;
+use super::harness::*;
 
 fn session() -> Engine {
     let mut s = engine();

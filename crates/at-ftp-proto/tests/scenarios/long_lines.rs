@@ -1,8 +1,9 @@
 //! Over-long lines: reported once, discarded to their end, never unbounded memory.
 
-use at_ftp_proto::{Config, Dialect, Engine, Error, Instant, MIN_LINE, Param};
+use at_ftp_proto::{Config, Dialect, Error, Instant, MIN_LINE, Param};
 
-use crate::harness::*;
+use super::Engine;
+use super::harness::*;
 
 #[test]
 fn an_over_long_urc_is_reported_and_the_transfer_goes_on() {

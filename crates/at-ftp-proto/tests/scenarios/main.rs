@@ -1,21 +1,27 @@
 //! Scenario tests of the session engine: full transcripts replayed under every split of the
-//! modem's bytes (see `harness`). One file per scenario.
+//! modem's bytes (see `harness`). One file per scenario. Every scenario runs three times: on
+//! the default engine, on the microcontroller preset (buffers an eighth to a sixteenth the
+//! size), and on the smallest buffers the default config takes (8-byte reads and writes):
+//! smaller reads, payloads and pieces of an upload, the same outcome.
+// The same modules, once per engine size: on purpose.
+#![allow(clippy::duplicate_mod)]
 
-mod harness;
+/// The default engine's sizes.
+mod default_sizes {
+    type Engine = at_ftp_proto::Engine;
+    include!("all.rs");
+}
 
-mod abort;
-mod cme_before_data;
-mod download;
-mod interrupted;
-mod invalid_escape;
-mod link;
-mod long_lines;
-mod noise;
-mod out_of_step;
-mod params;
-mod refused;
-mod repro;
-mod secrets;
-mod timeouts;
-mod upload;
-mod urcs;
+/// The microcontroller preset.
+mod small_sizes {
+    type Engine = at_ftp_proto::SmallEngine;
+    include!("all.rs");
+}
+
+/// The smallest buffers the default config takes.
+mod smallest_sizes {
+    use at_ftp_proto::{Config, Limits, MIN_PORT};
+    const LINE: usize = Config::DEFAULT.max_line_len;
+    type Engine = at_ftp_proto::Engine<MIN_PORT, LINE, LINE, { Limits::DEFAULT.script_len() }>;
+    include!("all.rs");
+}

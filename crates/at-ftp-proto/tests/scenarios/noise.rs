@@ -1,6 +1,6 @@
 //! NUL noise, blank lines, bare CR or LF line ends, and an extra ETX before the final result.
 
-use crate::harness::*;
+use super::harness::*;
 
 #[test]
 fn noise_between_lines_and_an_extra_etx_are_tolerated() {

@@ -4,7 +4,7 @@
 
 use at_ftp_proto::{Error, ModemError, ProtocolError};
 
-use crate::harness::*;
+use super::harness::*;
 
 const V1: Style = Style { echo: false, numeric: false };
 const V0: Style = Style { echo: false, numeric: true };

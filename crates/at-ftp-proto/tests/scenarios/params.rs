@@ -1,8 +1,9 @@
 //! Reading parameters back in both dialects, quoted and bare values.
 
-use at_ftp_proto::{Dialect, Engine, Error, Instant, Param, ProtocolError};
+use at_ftp_proto::{Dialect, Error, Instant, Param, ProtocolError};
 
-use crate::harness::*;
+use super::Engine;
+use super::harness::*;
 
 fn reading(param: Param, dialect: Dialect) -> impl Fn() -> Engine {
     move || {

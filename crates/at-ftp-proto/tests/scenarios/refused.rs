@@ -1,10 +1,9 @@
 //! Requests refused before anything is queued: injection, limits, ports, a busy engine.
 
-use at_ftp_proto::{
-    Action, Engine, Field, Instant, LinkRequest, ParamError, Problem, Request, StartError,
-};
+use at_ftp_proto::{Action, Field, Instant, LinkRequest, ParamError, Problem, Request, StartError};
 
-use crate::harness::*;
+use super::Engine;
+use super::harness::*;
 
 /// Whether the engine has nothing at all to do: nothing to send, nothing to report, no
 /// operation in flight.

@@ -1,12 +1,10 @@
 //! The ten reproductions of the engine issue (seams of an operation's life), each a
 //! transcript under every split of the modem's bytes, plus the resynchronisation they rely on.
 
-use at_ftp_proto::{
-    Config, ConfigError, Engine, Error, Field, Instant, Limits, ModemError, Param, ParamError,
-    Problem, ProtocolError, Request, Resync, StartError, Timer,
-};
+use at_ftp_proto::{Config, ConfigError, Error, Field, Instant, Limits, ModemError, Param, ParamError, Problem, ProtocolError, Request, Resync, StartError, Timer};
 
-use crate::harness::*;
+use super::Engine;
+use super::harness::*;
 
 const V1: Style = Style { echo: false, numeric: false };
 
@@ -586,8 +584,9 @@ fn a_port_that_never_falls_silent_does_not_stall_the_engine() {
     for _ in 0..1_000_000 {
         match e.poll(now) {
             Action::Peek(buf) | Action::Read { buf, .. } => {
-                buf[..10].fill(0);
-                e.received(10);
+                let n = buf.len().min(10);
+                buf[..n].fill(0);
+                e.received(n);
                 now = now + Duration::from_millis(10);
             }
             Action::Transmit(t) => {
@@ -676,6 +675,7 @@ fn a_bad_pair_split_across_reads_does_not_stall_the_drain() {
 #[test]
 fn engine_size_is_its_buffers_and_little_more() {
     use at_ftp_proto::{INPUT_BUFFER, Limits, MAX_LINE, PAYLOAD_CHUNK, SCRIPT_ROOM, SmallEngine};
+    use at_ftp_proto::Engine;
     let (std, small) = (core::mem::size_of::<Engine>(), core::mem::size_of::<SmallEngine>());
     println!("size_of::<Engine>() = {std}, size_of::<SmallEngine>() = {small}");
     let buffers = 2 * INPUT_BUFFER + PAYLOAD_CHUNK + MAX_LINE + SCRIPT_ROOM;

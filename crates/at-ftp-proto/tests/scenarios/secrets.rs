@@ -2,7 +2,7 @@
 
 use at_ftp_proto::{Action, Instant, LinkRequest, Request};
 
-use crate::harness::*;
+use super::harness::*;
 
 #[test]
 fn transmit_shows_no_password() {

@@ -1,8 +1,9 @@
 //! Silence at each phase: the right deadline fires at the right time, naming its phase.
 
-use at_ftp_proto::{Action, Engine, Error, Instant, Timer};
+use at_ftp_proto::{Action, Error, Instant, Timer};
 
-use crate::harness::*;
+use super::Engine;
+use super::harness::*;
 
 fn timed_out(phase: Timer, bytes: u64) -> Seen {
     Seen::Failed(Error::Timeout(phase), bytes)

@@ -2,7 +2,7 @@
 
 use at_ftp_proto::{Action, Error, Instant, Timer};
 
-use crate::harness::*;
+use super::harness::*;
 
 #[test]
 fn uploads_in_every_style() {

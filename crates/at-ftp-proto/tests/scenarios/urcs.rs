@@ -1,6 +1,6 @@
 //! Unsolicited result codes at every point where they may come.
 
-use crate::harness::*;
+use super::harness::*;
 
 #[test]
 fn urcs_before_the_data_and_before_the_result_are_reported() {
