@@ -66,10 +66,11 @@ const TERMINATOR_ROOM: usize = 2;
 /// The most notices waiting for `poll`; input is taken only when none waits, and no single
 /// step queues more.
 const MAX_EVENTS: usize = 4;
-// The most bytes peeked between reading a piece of the upload and sending it is the engine's
-// `PORT`: each peek that brings bytes is followed by another, until the port has nothing or
-// this much came (a line that never falls silent must not stall the upload). Counted in
-// bytes, not peeks, so that the size of the reads does not change what is heard.
+/// The most bytes peeked between reading a piece of the upload and sending it: each peek
+/// that brings bytes is followed by another, until the port has nothing or this much came
+/// (a line that never falls silent must not stall the upload). Counted in bytes, not peeks,
+/// so that neither the size of the reads nor the engine's buffers change what is heard.
+const MAX_PEEKED: usize = 4096;
 
 /// The engine's settings. Every default is PROTOCOL.md's, where the manual is silent our
 /// choice (\[ours\]); [`Config::check`] refuses a config that could not work.
@@ -664,7 +665,7 @@ enum Pending {
 ///
 /// | parameter | buffers | bounds | default | [`SmallEngine`] | smallest |
 /// |---|---|---|---|---|---|
-/// | `PORT` | port input; stuffed upload | one [`Action::Read`] or [`Action::Peek`]; one upload [`Action::Transmit`]; the bytes heard between reading a piece of an upload and sending it | [`INPUT_BUFFER`] (4096) | 256 | [`MIN_PORT`] (8) |
+/// | `PORT` | port input; stuffed upload | one [`Action::Read`] or [`Action::Peek`]; one upload [`Action::Transmit`] | [`INPUT_BUFFER`] (4096) | 256 | [`MIN_PORT`] (8) |
 /// | `CHUNK` | decoded payload, upload data, a parameter's value (one buffer: never two at once) | one [`Action::Payload`] or [`Action::Upload`] | [`PAYLOAD_CHUNK`] (2048) | 256 | [`Config::max_line_len`] (a value fits) |
 /// | `LINE` | the response line | [`Config::max_line_len`] | [`MAX_LINE`] (512) | 256 | [`Config::max_line_len`] |
 /// | `SCRIPT` | the operation's command lines | [`Config::limits`] | [`SCRIPT_ROOM`](crate::SCRIPT_ROOM) (1152) | `Limits::DEFAULT.script_len()` (619) | [`Limits::script_len`] of the config's limits |
@@ -705,7 +706,7 @@ pub struct Engine<
     upload_len: usize,
     /// The upload bytes written end inside a pair (after its DLE).
     pair_open: bool,
-    /// Bytes peeked for the piece in the stage (bounded by `PORT`).
+    /// Bytes peeked for the piece in the stage (bounded by `MAX_PEEKED`).
     peeked: usize,
     stage_at: usize,
     stage_len: usize,
@@ -1021,7 +1022,7 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
                 ..
             }) if n > 0 && self.stage_at < self.stage_len => {
                 self.peeked += n;
-                if self.peeked < PORT {
+                if self.peeked < MAX_PEEKED {
                     *source = Source::Open { peeked: false };
                 }
             }
