@@ -58,6 +58,7 @@ impl Default for Limits {
 }
 
 /// How the FTP server transfers the file (`AT#FTPTYPE`).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum TransferType {
     /// `I`: binary, byte for byte. The default.
@@ -97,6 +98,7 @@ pub struct Request<'a> {
 
 /// A parameter command the engine sends: what [`crate::Event::Set`] reports set and
 /// [`Known`] holds.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Setting {
     /// `AT#FTPSERV`.
@@ -333,6 +335,7 @@ impl fmt::Debug for Redacted {
 
 /// A parameter that can be read back. The passwords cannot: reading them would put them in an
 /// event.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Param {
     /// `FTPSERV`.
@@ -399,6 +402,7 @@ impl Param {
 }
 
 /// How to ask for a parameter's value: the two manuals disagree.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Dialect {
     /// `AT#FTPSERV?` (S000457K, "Universal IP"). The default.
@@ -640,6 +644,14 @@ impl<const N: usize> Script<N> {
     /// The bytes of `line`.
     pub(crate) fn bytes(&self, line: Command) -> &[u8] {
         self.buf.get(line.start..line.end).unwrap_or_default()
+    }
+
+    /// The secret value (a password), or nothing.
+    pub(crate) fn secret(&self) -> &[u8] {
+        match self.secret {
+            Some((start, end)) => self.buf.get(start.into()..end.into()).unwrap_or_default(),
+            None => &[],
+        }
     }
 
     /// Where the secret value lies within `line`, relative to its start.

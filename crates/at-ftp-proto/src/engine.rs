@@ -51,6 +51,7 @@ use crate::error::{
 };
 use crate::line::{Frame, Framer, MAX_LINE, MIN_LINE};
 use crate::time::Instant;
+use crate::trace;
 
 /// The default engine's `CHUNK`: the most decoded payload one [`Action::Payload`] holds,
 /// and the most upload data one [`Action::Upload`] asks for.
@@ -244,6 +245,7 @@ pub enum Action<'a> {
 }
 
 /// Something the engine reports on the way; from [`Action::Event`].
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event<'a> {
@@ -266,6 +268,7 @@ pub enum Event<'a> {
 }
 
 /// A step of a resynchronisation (see [`Engine`]).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Resync {
@@ -286,6 +289,7 @@ pub enum Resync {
 }
 
 /// How an operation succeeded; from [`Action::Done`].
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome<'a> {
@@ -1070,7 +1074,7 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
                     else {
                         continue;
                     };
-                    return Action::Done(result.map(|end| match end {
+                    let result = result.map(|end| match end {
                         End::Transferred(bytes) => Outcome::Transferred { bytes },
                         End::LinkUp(address) => Outcome::LinkUp { address },
                         End::LinkDown => Outcome::LinkDown,
@@ -1078,7 +1082,9 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
                             Outcome::Param { param, value: &self.chunk[..len] }
                         }
                         End::Resynced => Outcome::Resynced,
-                    }));
+                    });
+                    trace::end(&result);
+                    return Action::Done(result);
                 }
                 State::Busy(_) => {}
             }
@@ -1361,7 +1367,7 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
     }
 
     fn event(&self, pending: Pending) -> Action<'_> {
-        Action::Event(match pending {
+        let event = match pending {
             Pending::Payload(len) => return Action::Payload(&self.chunk[..len]),
             Pending::DataBegin => Event::DataBegin,
             Pending::ReadyForData => Event::ReadyForData,
@@ -1370,7 +1376,13 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
             Pending::Unsolicited => Event::Unsolicited(self.framer.line()),
             Pending::LineTooLong => Event::LineTooLong,
             Pending::Resync(step) => Event::Resync(step),
-        })
+        };
+        let secret = match &self.state {
+            State::Busy(op) => op.script.secret(),
+            State::Idle | State::Ended(_) => &[],
+        };
+        trace::event(&event, secret);
+        Action::Event(event)
     }
 
     // ----- input ----------------------------------------------------------------------------

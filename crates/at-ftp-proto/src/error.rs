@@ -7,6 +7,7 @@
 use core::fmt;
 
 /// What ended an operation: the one error of `Action::Done`.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -32,6 +33,7 @@ pub enum Error {
 }
 
 /// A failure result from the modem, with its raw code kept.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ModemError {
@@ -93,6 +95,7 @@ impl fmt::Display for ModemError {
 
 /// A deadline's kind: what the engine waits for. Each running timer has one entry in the
 /// engine's table, and [`Error::Timeout`] names the one that passed.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Timer {
@@ -155,6 +158,7 @@ impl fmt::Display for Timer {
 }
 
 /// A way the modem broke the protocol.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProtocolError {
@@ -176,6 +180,7 @@ pub enum ProtocolError {
 }
 
 /// Why an operation could not start. Nothing was queued.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum StartError {
     /// Another operation is in flight (or its data is still being drained after an abort).
@@ -188,6 +193,7 @@ pub enum StartError {
 
 /// A [`Config`](crate::Config) the engine refuses: it would make the engine deaf, spin, or
 /// overflow a buffer.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -231,6 +237,7 @@ pub enum ConfigError {
 }
 
 /// One of the engine's buffers, as its size parameter names it (see `Engine`).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Buffer {
     /// `PORT`: port input, and stuffed upload bytes.
@@ -244,6 +251,7 @@ pub enum Buffer {
 }
 
 /// A parameter refused before anything was sent: a value the AT dialect cannot carry safely.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {problem}")]
 pub struct ParamError {
@@ -254,6 +262,7 @@ pub struct ParamError {
 }
 
 /// A parameter of a request.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Field {
     /// `FTPSERV`.
@@ -293,6 +302,7 @@ impl fmt::Display for Field {
 }
 
 /// What is wrong with a parameter value.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum Problem {
     /// The value may not be empty.

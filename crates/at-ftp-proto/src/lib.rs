@@ -206,6 +206,7 @@ mod error;
 mod line;
 mod response;
 mod time;
+mod trace;
 #[cfg(feature = "alloc")]
 mod url;
 

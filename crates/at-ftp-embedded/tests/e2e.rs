@@ -1,0 +1,331 @@
+//! The embedded clients end to end on the host: the emulator on a pty with the in-process FTP
+//! server, real files, byte for byte. The async client runs over the pty through
+//! `embedded-io-adapters` (tokio), the blocking one over the pty as an `embedded-io` UART
+//! (`ReadReady` from the bytes the tty holds); both with the default engine and the
+//! microcontroller preset.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read as _, Write as _};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use at_ftp_embedded::{AsyncClock, Clock, Error, asynch, blocking};
+use at_ftp_modem::{Faults, Options, Testbed, sample};
+use at_ftp_proto::{
+    Config, DLE, Dialect, ETX, Engine, Instant, LinkRequest, ModemError, Param, SmallEngine, Timer,
+};
+use embedded_io_adapters::tokio_1::FromTokio;
+use serialport::{SerialPort, TTYPort};
+use tokio_serial::SerialStream;
+
+fn bed(faults: Faults) -> Testbed {
+    Testbed::new(Options { faults, ..Options::default() }).unwrap()
+}
+
+fn is_cme(err: &Error, code: u32) -> bool {
+    matches!(err, Error::Failed(at_ftp_proto::Error::Modem(ModemError::Cme(c))) if *c == code)
+}
+
+/// Time since the clock was made, from tokio's clock.
+#[derive(Clone, Copy)]
+struct TokioClock(tokio::time::Instant);
+
+impl TokioClock {
+    fn new() -> Self {
+        TokioClock(tokio::time::Instant::now())
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&mut self) -> Instant {
+        Instant::from_elapsed(self.0.elapsed())
+    }
+}
+
+impl AsyncClock for TokioClock {
+    async fn wait_until(&mut self, deadline: Instant) {
+        tokio::time::sleep_until(self.0 + deadline.elapsed()).await;
+    }
+}
+
+/// The pty as an async `embedded-io` port.
+fn async_port(bed: &Testbed) -> FromTokio<SerialStream> {
+    let path = bed.line().to_string_lossy().into_owned();
+    FromTokio::new(SerialStream::open(&tokio_serial::new(path, 115_200)).unwrap())
+}
+
+/// The pty as a blocking `embedded-io` UART: reads are made only when the tty holds bytes.
+struct Uart(TTYPort);
+
+impl Uart {
+    fn open(bed: &Testbed) -> Self {
+        let mut port =
+            serialport::new(bed.line().to_string_lossy(), 115_200).open_native().unwrap();
+        port.set_timeout(Duration::from_secs(5)).unwrap();
+        Uart(port)
+    }
+}
+
+impl embedded_io::ErrorType for Uart {
+    type Error = std::io::Error;
+}
+
+impl embedded_io::Read for Uart {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        self.0.read(buf)
+    }
+}
+
+impl embedded_io::Write for Uart {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.0.flush()
+    }
+}
+
+impl embedded_io::ReadReady for Uart {
+    fn read_ready(&mut self) -> Result<bool, Self::Error> {
+        Ok(self.0.bytes_to_read().map_err(std::io::Error::from)? > 0)
+    }
+}
+
+/// Wall-clock time since it was made.
+struct StdClock(std::time::Instant);
+
+impl Clock for StdClock {
+    fn now(&mut self) -> Instant {
+        Instant::from_elapsed(self.0.elapsed())
+    }
+}
+
+/// The files every adapter's end-to-end test moves: empty, one special byte each, a run of
+/// them, 1 MiB of random data.
+fn files() -> Vec<Vec<u8>> {
+    vec![vec![], vec![ETX], vec![DLE], [DLE, ETX, ETX, DLE, DLE].repeat(1000), sample(1 << 20, 1)]
+}
+
+fn styles() -> [Faults; 4] {
+    [
+        Faults::default(),
+        Faults { echo_off: true, ..Faults::default() },
+        Faults { numeric: true, ..Faults::default() },
+        Faults {
+            urc_before_data: true,
+            urc_after_data: true,
+            nul_noise: true,
+            ..Faults::default()
+        },
+    ]
+}
+
+/// Every file up and down again through the async client on `engine`, in every modem style.
+async fn round_trips<const P: usize, const C: usize, const L: usize, const S: usize>(
+    engine: &mut Engine<P, C, L, S>,
+) {
+    for faults in styles() {
+        let bed = bed(faults.clone());
+        let mut c = asynch::Client::new(engine, async_port(&bed), TokioClock::new());
+        for (i, bytes) in files().iter().enumerate() {
+            let name = format!("f{i}");
+            let sent = c.put(&bed.request(&name), &mut bytes.as_slice()).await.unwrap();
+            assert_eq!(sent, bytes.len() as u64, "{name} {faults:?}");
+            assert!(std::fs::read(bed.file(&name)).unwrap() == *bytes, "{name} {faults:?}");
+            let mut back = Vec::new();
+            let got = c.get(&bed.request(&name), &mut back).await.unwrap();
+            assert_eq!(got, bytes.len() as u64, "{name} {faults:?}");
+            assert!(back == *bytes, "{name} {faults:?}: the download differs");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_async_client_round_trips_in_every_modem_style_at_both_sizes() {
+    round_trips(&mut Engine::default()).await;
+    round_trips(&mut SmallEngine::new(Config::DEFAULT).unwrap()).await;
+}
+
+#[test]
+fn the_blocking_client_round_trips_in_every_modem_style_at_both_sizes() {
+    fn run<const P: usize, const C: usize, const L: usize, const S: usize>(
+        engine: &mut Engine<P, C, L, S>,
+    ) {
+        for faults in styles() {
+            let bed = bed(faults.clone());
+            let clock = StdClock(std::time::Instant::now());
+            let mut c = blocking::Client::new(engine, Uart::open(&bed), clock);
+            for (i, bytes) in files().iter().enumerate() {
+                let name = format!("f{i}");
+                let sent = c.put(&bed.request(&name), &mut bytes.as_slice()).unwrap();
+                assert_eq!(sent, bytes.len() as u64, "{name} {faults:?}");
+                assert!(std::fs::read(bed.file(&name)).unwrap() == *bytes, "{name} {faults:?}");
+                let mut back = Vec::new();
+                assert_eq!(c.get(&bed.request(&name), &mut back).unwrap(), bytes.len() as u64);
+                assert!(back == *bytes, "{name} {faults:?}: the download differs");
+            }
+        }
+    }
+    run(&mut Engine::default());
+    run(&mut SmallEngine::new(Config::DEFAULT).unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_parameters_and_failures_before_data() {
+    let bed = bed(Faults::default());
+    let mut engine = SmallEngine::new(Config::DEFAULT).unwrap();
+    let mut c = asynch::Client::new(&mut engine, async_port(&bed), TokioClock::new());
+    let link = LinkRequest { apn: "internet", user: "", password: "" };
+    assert_eq!(c.link_up(&link).await.unwrap(), Some([10, 64, 3, 17].into()));
+    assert_eq!(c.link_up(&link).await.unwrap(), None);
+    let mut value = [0u8; 32];
+    let n = c.read_param(Param::LinkState, Dialect::Query, &mut value).await.unwrap();
+    assert_eq!(&value[..n], b"CONNECTED");
+    c.link_down().await.unwrap();
+    let n = c.read_param(Param::LinkState, Dialect::Query, &mut value).await.unwrap();
+    assert_eq!(&value[..n], b"IDLE");
+
+    let err = c.get(&bed.request("missing"), &mut Vec::new()).await.unwrap_err();
+    assert!(is_cme(&err, 38016), "{err}");
+    let mut req = bed.request("missing");
+    req.server = "no-such-host.test";
+    let err = c.get(&req, &mut Vec::new()).await.unwrap_err();
+    assert!(is_cme(&err, 38027), "{err}");
+    for dialect in [Dialect::Query, Dialect::Legacy] {
+        let n = c.read_param(Param::GetFileName, dialect, &mut value).await.unwrap();
+        assert_eq!(&value[..n], b"missing");
+    }
+    // A value longer than the caller's buffer is refused, not cut.
+    let err = c.read_param(Param::GetFileName, Dialect::Query, &mut value[..3]).await.unwrap_err();
+    assert_eq!(err, Error::Local(embedded_io::ErrorKind::OutOfMemory));
+    // A parameter that could inject a command is refused before anything is sent.
+    let mut req = bed.request("a\rAT#FTPPW=\"x\"");
+    req.port = 21;
+    assert!(matches!(c.get(&req, &mut Vec::new()).await, Err(Error::Start(_))));
+}
+
+/// A sink that keeps what it is given and raises the abort flag once `at` bytes came.
+struct Tripwire<'a> {
+    kept: Vec<u8>,
+    at: usize,
+    flag: &'a AtomicBool,
+}
+
+impl embedded_io::ErrorType for Tripwire<'_> {
+    type Error = core::convert::Infallible;
+}
+
+impl embedded_io_async::Write for Tripwire<'_> {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        self.kept.extend_from_slice(buf);
+        if self.kept.len() >= self.at {
+            self.flag.store(true, Ordering::Relaxed);
+        }
+        Ok(buf.len())
+    }
+
+    async fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_abort_flag_ends_a_download_and_the_client_goes_on() {
+    let bed = Testbed::new(Options { baud: Some(2_000_000), ..Options::default() }).unwrap();
+    let bytes = sample(400_000, 4);
+    std::fs::write(bed.file("f"), &bytes).unwrap();
+    let flag = AtomicBool::new(false);
+    let mut engine = SmallEngine::new(Config::DEFAULT).unwrap();
+    let mut c =
+        asynch::Client::new(&mut engine, async_port(&bed), TokioClock::new()).with_abort(&flag);
+    let mut sink = Tripwire { kept: Vec::new(), at: 100_000, flag: &flag };
+    let err = c.get(&bed.request("f"), &mut sink).await.unwrap_err();
+    assert_eq!(err, Error::Failed(at_ftp_proto::Error::Aborted));
+    let part = sink.kept;
+    assert!(part.len() >= 100_000 && part.len() < bytes.len(), "{}", part.len());
+    assert!(part == bytes[..part.len()]);
+    flag.store(false, Ordering::Relaxed);
+    let mut value = [0u8; 8];
+    let n = c.read_param(Param::GetFileName, Dialect::Query, &mut value).await.unwrap();
+    assert_eq!(&value[..n], b"f");
+    // The same file, whole, on the same line.
+    let mut back = Vec::new();
+    assert_eq!(c.get(&bed.request("f"), &mut back).await.unwrap(), 400_000);
+    assert!(back == bytes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_future_is_drained_by_the_next_call() {
+    let bed = Testbed::new(Options { baud: Some(2_000_000), ..Options::default() }).unwrap();
+    let bytes = sample(300_000, 5);
+    std::fs::write(bed.file("f"), &bytes).unwrap();
+    let mut engine = SmallEngine::new(Config::DEFAULT).unwrap();
+    let mut c = asynch::Client::new(&mut engine, async_port(&bed), TokioClock::new());
+    // The line's first resynchronisation first, so that the cancellation lands in the data.
+    c.resync().await.unwrap();
+    let mut part = Vec::new();
+    // Cancelled in the middle of the data (300 kB take 1.5 s at this rate).
+    let cut =
+        tokio::time::timeout(Duration::from_millis(400), c.get(&bed.request("f"), &mut part)).await;
+    assert!(cut.is_err(), "the download finished before the cancellation");
+    assert!(!part.is_empty() && part.len() < 300_000, "not cancelled in the data: {}", part.len());
+    // The next call first drains the cancelled download, then works.
+    let mut back = Vec::new();
+    assert_eq!(c.get(&bed.request("f"), &mut back).await.unwrap(), 300_000);
+    assert!(back == bytes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn modem_silence_is_a_timeout_within_the_deadline() {
+    let bed = bed(Faults { silence_after: Some(1000), ..Faults::default() });
+    std::fs::write(bed.file("f"), sample(5000, 6)).unwrap();
+    let config = Config { data_timeout: Duration::from_millis(400), ..Config::DEFAULT };
+    let mut engine = SmallEngine::new(config).unwrap();
+    let mut c = asynch::Client::new(&mut engine, async_port(&bed), TokioClock::new());
+    // The line's first resynchronisation is not part of the measure.
+    c.resync().await.unwrap();
+    let start = std::time::Instant::now();
+    let mut part = Vec::new();
+    let err = c.get(&bed.request("f"), &mut part).await.unwrap_err();
+    let elapsed = start.elapsed();
+    assert_eq!(err, Error::Failed(at_ftp_proto::Error::Timeout(Timer::Data)));
+    assert_eq!(part.len(), 1000);
+    assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+#[test]
+fn the_blocking_client_times_out_on_silence_and_sees_the_port_go() {
+    let bed = bed(Faults { silence_after: Some(1000), ..Faults::default() });
+    std::fs::write(bed.file("f"), sample(5000, 6)).unwrap();
+    let config = Config { data_timeout: Duration::from_millis(400), ..Config::DEFAULT };
+    let mut engine = SmallEngine::new(config).unwrap();
+    let clock = StdClock(std::time::Instant::now());
+    let mut c = blocking::Client::new(&mut engine, Uart::open(&bed), clock);
+    c.resync().unwrap();
+    let mut part = Vec::new();
+    let err = c.get(&bed.request("f"), &mut part).unwrap_err();
+    assert_eq!(err, Error::Failed(at_ftp_proto::Error::Timeout(Timer::Data)));
+    assert_eq!(part.len(), 1000);
+    drop(bed);
+    let err = c.get(&at_ftp_proto::Request::new("h", "f"), &mut Vec::new()).unwrap_err();
+    assert!(matches!(err, Error::Port(_)), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_the_modem_fails_midway_stops_and_the_next_call_is_in_step() {
+    let bed = bed(Faults { fail_upload_after: Some(20_000), ..Faults::default() });
+    let mut engine = SmallEngine::new(Config::DEFAULT).unwrap();
+    let mut c = asynch::Client::new(&mut engine, async_port(&bed), TokioClock::new());
+    let mut file = sample(20_000, 10);
+    for _ in 0..20_000 {
+        file.extend_from_slice(b"\rAT#FTPGETFILENAME=\"evil\"\r");
+    }
+    let err = c.put(&bed.request("up"), &mut file.as_slice()).await.unwrap_err();
+    assert!(is_cme(&err, 37966), "{err}");
+    // The answers to the bytes that reached a modem in command mode were drained.
+    let mut value = [0u8; 8];
+    let n = c.read_param(Param::PutFileName, Dialect::Query, &mut value).await.unwrap();
+    assert_eq!(&value[..n], b"up");
+}
