@@ -494,21 +494,32 @@ impl<const N: usize> Script<N> {
         }
     }
 
-    /// The script, or the value that did not fit (with a config whose limits fit the buffer,
-    /// `Config::check`, every value that passed its limit fits).
-    fn done(self) -> Result<Self, ParamError> {
+    /// Empties the script, in place (it is part of the engine: a new one on the stack would
+    /// cost its size).
+    fn clear(&mut self) {
+        self.len = 0;
+        self.count = 0;
+        self.secret = None;
+        self.overflow = None;
+    }
+
+    /// Whether every line fit; else the value that did not (with a config whose limits fit
+    /// the buffer, `Engine::new`, every value that passed its limit fits).
+    fn done(&self) -> Result<(), ParamError> {
         match self.overflow {
-            None => Ok(self),
+            None => Ok(()),
             Some((field, max)) => Err(ParamError { field, problem: Problem::TooLong { max } }),
         }
     }
 
-    /// The script of a download (`put == false`) or upload.
+    /// Becomes the script of a download (`put == false`) or upload; untouched when a value
+    /// is refused.
     pub(crate) fn transfer(
+        &mut self,
         req: &Request<'_>,
         put: bool,
         limits: &Limits,
-    ) -> Result<Self, ParamError> {
+    ) -> Result<(), ParamError> {
         req.check(limits)?;
         let limits = limits.capped();
         let (path, name, go, step) = if put {
@@ -521,7 +532,8 @@ impl<const N: usize> Script<N> {
         } else {
             (Setting::GetPath, Setting::GetFileName)
         };
-        let mut s = Script::new();
+        let s = self;
+        s.clear();
         let wanted = |setting| !req.known.contains(setting);
         let set = |setting| Step::Set(Some(setting));
         if wanted(Setting::Server) {
@@ -561,11 +573,16 @@ impl<const N: usize> Script<N> {
         s.done()
     }
 
-    /// The script that brings the GPRS link up.
-    pub(crate) fn link(req: &LinkRequest<'_>, limits: &Limits) -> Result<Self, ParamError> {
+    /// Becomes the script that brings the GPRS link up; untouched when a value is refused.
+    pub(crate) fn link(
+        &mut self,
+        req: &LinkRequest<'_>,
+        limits: &Limits,
+    ) -> Result<(), ParamError> {
         req.check(limits)?;
         let limits = limits.capped();
-        let mut s = Script::new();
+        let s = self;
+        s.clear();
         s.push(&[b"AT#GPRSMODE=1"], Step::Set(None));
         s.quoted("APNSERV", req.apn, (Field::Apn, limits.apn), Step::Set(None));
         s.quoted("APNUN", req.user, (Field::ApnUser, limits.apn), Step::Set(None));
@@ -574,25 +591,22 @@ impl<const N: usize> Script<N> {
         s.done()
     }
 
-    /// The script that takes the link down.
-    pub(crate) fn unlink() -> Self {
-        let mut s = Script::new();
-        s.push(&[b"AT#CONNECTIONSTOP"], Step::Disconnect);
-        s
+    /// Becomes the script that takes the link down.
+    pub(crate) fn unlink(&mut self) {
+        self.clear();
+        self.push(&[b"AT#CONNECTIONSTOP"], Step::Disconnect);
     }
 
-    /// The script that reads one parameter back.
-    pub(crate) fn read(param: Param, dialect: Dialect) -> Self {
-        let mut s = Script::new();
+    /// Becomes the script that reads one parameter back.
+    pub(crate) fn read(&mut self, param: Param, dialect: Dialect) {
+        self.clear();
         let query: &[u8] = match (dialect, param) {
             (_, Param::LinkState) | (Dialect::Legacy, _) => b"",
             (Dialect::Query, _) => b"?",
         };
-        s.push(&[b"AT#", param.name().as_bytes(), query], Step::Read(param));
-        s
+        self.push(&[b"AT#", param.name().as_bytes(), query], Step::Read(param));
     }
 
-    /// `AT#<name>="<value>"`; `value` was checked.
     /// `AT#<name>="<value>"` for `field`, whose limit is `max`; a password's value is the
     /// script's secret.
     fn quoted(&mut self, name: &str, value: &str, (field, max): (Field, usize), step: Step) {
@@ -629,6 +643,11 @@ impl<const N: usize> Script<N> {
     /// The script of no command (a resynchronisation alone).
     pub(crate) const fn empty() -> Self {
         Script::new()
+    }
+
+    /// Becomes the script of no command.
+    pub(crate) fn none(&mut self) {
+        self.clear();
     }
 
     /// The `i`th command line, CR included.
@@ -722,6 +741,14 @@ mod tests {
 
     type Script = super::Script<SCRIPT_ROOM>;
 
+    /// A script made by `make`, or the refusal.
+    fn made<const N: usize>(
+        make: impl FnOnce(&mut super::Script<N>) -> Result<(), ParamError>,
+    ) -> Result<super::Script<N>, ParamError> {
+        let mut s = super::Script::new();
+        make(&mut s).map(|()| s)
+    }
+
     fn lines(s: &Script) -> ([u8; SCRIPT_ROOM], usize) {
         let mut out = [0; SCRIPT_ROOM];
         let mut n = 0;
@@ -741,7 +768,7 @@ mod tests {
             Request::new("ftp.example.com", "a.bin").with_login("bob", "s3cret").with_dir("/pub");
         req.port = 2121;
         req.mode = Some(1);
-        let s = Script::transfer(&req, false, &Limits::DEFAULT).unwrap();
+        let s = made(|s: &mut Script| s.transfer(&req, false, &Limits::DEFAULT)).unwrap();
         let (out, n) = lines(&s);
         assert_eq!(
             &out[..n],
@@ -760,18 +787,14 @@ mod tests {
         let bad = ["a\"b", "a\rAT#FTPPW", "a\nb", "\0", "x\x7f", "\x1b"];
         for v in bad {
             let req = Request::new("h", v).with_login("u", "p");
-            let err = Script::transfer(&req, true, &Limits::DEFAULT).unwrap_err();
+            let err = made(|s: &mut Script| s.transfer(&req, true, &Limits::DEFAULT)).unwrap_err();
             assert_eq!(err.field, Field::File, "{v:?}");
             assert!(matches!(err.problem, Problem::Forbidden { .. }), "{v:?}");
         }
         let long = [b'a'; 121];
         let long = core::str::from_utf8(&long).unwrap();
-        let err = Script::transfer(
-            &Request::new(long, "f").with_login("u", "p"),
-            false,
-            &Limits::DEFAULT,
-        )
-        .unwrap_err();
+        let req = Request::new(long, "f").with_login("u", "p");
+        let err = made(|s: &mut Script| s.transfer(&req, false, &Limits::DEFAULT)).unwrap_err();
         assert_eq!(
             err,
             ParamError { field: Field::Server, problem: Problem::TooLong { max: 120 } }
@@ -779,11 +802,13 @@ mod tests {
         let mut req = Request::new("h", "f").with_login("u", "p");
         req.port = 0;
         assert_eq!(
-            Script::transfer(&req, false, &Limits::DEFAULT).unwrap_err().problem,
+            made(|s: &mut Script| s.transfer(&req, false, &Limits::DEFAULT)).unwrap_err().problem,
             Problem::PortZero
         );
-        let err = Script::link(&LinkRequest { apn: "", user: "", password: "" }, &Limits::DEFAULT)
-            .unwrap_err();
+        let err = made(|s: &mut Script| {
+            s.link(&LinkRequest { apn: "", user: "", password: "" }, &Limits::DEFAULT)
+        })
+        .unwrap_err();
         assert_eq!(err, ParamError { field: Field::Apn, problem: Problem::Empty });
     }
 
@@ -795,7 +820,7 @@ mod tests {
         let mut req = Request::new(max, max).with_login(cred, cred).with_dir(max);
         req.port = 65535;
         req.mode = Some(255);
-        let s = Script::transfer(&req, true, &Limits::MAX).unwrap();
+        let s = made(|s: &mut Script| s.transfer(&req, true, &Limits::MAX)).unwrap();
         let (out, n) = lines(&s);
         assert!(out[..n].ends_with(b"AT#FTPMODE=255\rAT#FTPPUT\r"));
         assert_eq!(s.count, 9);
@@ -812,31 +837,32 @@ mod tests {
         let odd = Limits { server: 7, credential: 3, path: 11, apn: 90 };
         for limits in [Limits::MAX, Limits::DEFAULT, odd] {
             let (req, link) = longest(limits);
-            let t = Script::transfer(&req, false, &limits).unwrap().len;
-            let l = Script::link(&link, &limits).unwrap().len;
+            let t = made(|s: &mut Script| s.transfer(&req, false, &limits)).unwrap().len;
+            let l = made(|s: &mut Script| s.link(&link, &limits)).unwrap().len;
             assert_eq!(t.max(l), limits.script_len(), "{limits:?}");
         }
         // One byte less room: refused, naming a value, never sent short.
         const ROOM: usize = Limits::DEFAULT.script_len();
         let (req, _) = longest(Limits::DEFAULT);
-        let short = super::Script::<{ ROOM - 1 }>::transfer(&req, true, &Limits::DEFAULT);
+        let short = made::<{ ROOM - 1 }>(|s| s.transfer(&req, true, &Limits::DEFAULT));
         let err = short.map(|s| s.len).unwrap_err();
         assert!(matches!(err.problem, Problem::TooLong { .. }), "{err:?}");
-        let fits = super::Script::<ROOM>::transfer(&req, true, &Limits::DEFAULT);
+        let fits = made::<ROOM>(|s| s.transfer(&req, true, &Limits::DEFAULT));
         assert_eq!(fits.map(|s| s.len), Ok(ROOM));
     }
 
     #[test]
     fn reads_in_both_dialects() {
-        let s = Script::read(Param::Server, Dialect::Query);
+        let mut s = Script::new();
+        s.read(Param::Server, Dialect::Query);
         assert_eq!(s.bytes(s.command(0).unwrap()), b"AT#FTPSERV?\r");
-        let s = Script::read(Param::FileSize, Dialect::Legacy);
+        s.read(Param::FileSize, Dialect::Legacy);
         assert_eq!(s.bytes(s.command(0).unwrap()), b"AT#FTPFILESIZE\r");
         for dialect in [Dialect::Query, Dialect::Legacy] {
-            let s = Script::read(Param::LinkState, dialect);
+            s.read(Param::LinkState, dialect);
             assert_eq!(s.bytes(s.command(0).unwrap()), b"AT#VSTATE\r");
         }
-        let s = Script::unlink();
+        s.unlink();
         assert_eq!(s.bytes(s.command(0).unwrap()), b"AT#CONNECTIONSTOP\r");
     }
 

@@ -589,9 +589,8 @@ enum Kind {
 
 /// The operation in flight.
 #[derive(Clone, Debug)]
-struct Op<const SCRIPT: usize> {
+struct Op {
     kind: Kind,
-    script: Script<SCRIPT>,
     /// The next command line of the script.
     next: usize,
     phase: Phase,
@@ -618,13 +617,11 @@ enum End {
     Resynced,
 }
 
-/// The engine's operation slot. `Busy` is large (the script), and stays inline: the engine is
-/// one value the user owns, with no allocator.
+/// The engine's operation slot.
 #[derive(Clone, Debug)]
-#[allow(clippy::large_enum_variant)]
-enum State<const SCRIPT: usize> {
+enum State {
     Idle,
-    Busy(Op<SCRIPT>),
+    Busy(Op),
     Ended(Result<End, Error>),
 }
 
@@ -691,7 +688,9 @@ pub struct Engine<
     config: Config,
     framer: Framer<LINE>,
     sync: Sync,
-    state: State<SCRIPT>,
+    state: State,
+    /// The command lines of the operation in flight (`State::Busy`), built in place.
+    script: Script<SCRIPT>,
     timers: Timers,
     events: [Option<Pending>; MAX_EVENTS],
     event_count: usize,
@@ -799,6 +798,7 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
             framer: Framer::new(config.max_line_len, config.specials.etx()),
             sync: if config.resync { Sync::Lost(Suspect::Anything) } else { Sync::InCommandMode },
             state: State::Idle,
+            script: Script::empty(),
             timers: Timers::NONE,
             events: [None; MAX_EVENTS],
             event_count: 0,
@@ -862,8 +862,8 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
     /// [`Action::Payload`]; the end is [`Action::Done`].
     pub fn start_get(&mut self, now: Instant, req: &Request<'_>) -> Result<(), StartError> {
         self.idle()?;
-        let script = Script::transfer(req, false, &self.config.limits)?;
-        self.start(now, Kind::Transfer, script);
+        self.script.transfer(req, false, &self.config.limits)?;
+        self.start(now, Kind::Transfer);
         Ok(())
     }
 
@@ -871,16 +871,16 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
     /// [`Action::Upload`].
     pub fn start_put(&mut self, now: Instant, req: &Request<'_>) -> Result<(), StartError> {
         self.idle()?;
-        let script = Script::transfer(req, true, &self.config.limits)?;
-        self.start(now, Kind::Transfer, script);
+        self.script.transfer(req, true, &self.config.limits)?;
+        self.start(now, Kind::Transfer);
         Ok(())
     }
 
     /// Brings the GPRS link up; ends with [`Outcome::LinkUp`] (also when it was up already).
     pub fn start_link(&mut self, now: Instant, req: &LinkRequest<'_>) -> Result<(), StartError> {
         self.idle()?;
-        let script = Script::link(req, &self.config.limits)?;
-        self.start(now, Kind::Link, script);
+        self.script.link(req, &self.config.limits)?;
+        self.start(now, Kind::Link);
         Ok(())
     }
 
@@ -888,7 +888,8 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
     /// the modem's error as it gave it.
     pub fn stop_link(&mut self, now: Instant) -> Result<(), StartError> {
         self.idle()?;
-        self.start(now, Kind::Link, Script::unlink());
+        self.script.unlink();
+        self.start(now, Kind::Link);
         Ok(())
     }
 
@@ -901,7 +902,8 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
         dialect: Dialect,
     ) -> Result<(), StartError> {
         self.idle()?;
-        self.start(now, Kind::Read(param), Script::read(param, dialect));
+        self.script.read(param, dialect);
+        self.start(now, Kind::Read(param));
         Ok(())
     }
 
@@ -910,7 +912,8 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
     pub fn resync(&mut self, now: Instant) -> Result<(), StartError> {
         self.idle()?;
         self.sync = Sync::Lost(Suspect::Anything);
-        self.start(now, Kind::Resync, Script::empty());
+        self.script.none();
+        self.start(now, Kind::Resync);
         Ok(())
     }
 
@@ -1109,7 +1112,8 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
         if self.is_busy() { Err(StartError::Busy) } else { Ok(()) }
     }
 
-    fn start(&mut self, now: Instant, kind: Kind, script: Script<SCRIPT>) {
+    /// Starts the operation whose script was just built.
+    fn start(&mut self, now: Instant, kind: Kind) {
         self.timers = Timers::NONE;
         self.out = Out::None;
         self.reset_upload();
@@ -1128,7 +1132,6 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
         };
         self.state = State::Busy(Op {
             kind,
-            script,
             next: 0,
             phase,
             failure: None,
@@ -1185,7 +1188,7 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
             self.end(Err(failure.unwrap_or(Error::Aborted)));
             return;
         }
-        let Some(command) = op.script.command(op.next) else {
+        let Some(command) = self.script.command(op.next) else {
             let end = match op.kind {
                 Kind::Resync => Ok(End::Resynced),
                 // Every other script ends on a command whose answer ends the operation.
@@ -1267,9 +1270,9 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
         let deadline = self.timers.get(Timer::Write).unwrap_or(Instant::ZERO);
         let empty = Transmit { bytes: &[], secret: None, command: true, deadline };
         match (&self.out, &self.state) {
-            (Out::Command { command, at }, State::Busy(op)) => {
-                let bytes = op.script.bytes(*command);
-                let secret = op
+            (Out::Command { command, at }, State::Busy(_)) => {
+                let bytes = self.script.bytes(*command);
+                let secret = self
                     .script
                     .secret_in(*command)
                     .filter(|&(_, end)| end > *at)
@@ -1378,7 +1381,7 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
             Pending::Resync(step) => Event::Resync(step),
         };
         let secret = match &self.state {
-            State::Busy(op) => op.script.secret(),
+            State::Busy(_) => self.script.secret(),
             State::Idle | State::Ended(_) => &[],
         };
         trace::event(&event, secret);
