@@ -58,7 +58,7 @@ where
     /// Downloads `req` into `sink`; the byte count, a success only after the modem's `OK`.
     /// What reached the sink before a failure is not the file.
     pub fn get<W: Write>(&mut self, req: &Request<'_>, sink: &mut W) -> Result<u64, Error> {
-        match self.run(Call::new(Op::Get(req), self.abort), Some(sink), None::<&mut &[u8]>)? {
+        match self.run(Call::new(Op::Get(req), self.abort), &mut Sink(sink))? {
             End::Transferred(bytes) => Ok(bytes),
             _ => Err(out_of_kind()),
         }
@@ -66,7 +66,7 @@ where
 
     /// Uploads `source` (read to its end) as `req`; the byte count the modem confirmed.
     pub fn put<R: Read>(&mut self, req: &Request<'_>, source: &mut R) -> Result<u64, Error> {
-        match self.run(Call::new(Op::Put(req), self.abort), None::<&mut &mut [u8]>, Some(source))? {
+        match self.run(Call::new(Op::Put(req), self.abort), &mut Source(source))? {
             End::Transferred(bytes) => Ok(bytes),
             _ => Err(out_of_kind()),
         }
@@ -111,16 +111,12 @@ where
     }
 
     fn run_plain(&mut self, call: Call<'_>) -> Result<End, Error> {
-        self.run(call, None::<&mut &mut [u8]>, None::<&mut &[u8]>)
+        self.run(call, &mut NoData)
     }
 
-    /// The run loop: each [`Io`] carried out and reported, until the call ends.
-    fn run<W: Write, R: Read>(
-        &mut self,
-        mut call: Call<'_>,
-        mut sink: Option<&mut W>,
-        mut source: Option<&mut R>,
-    ) -> Result<End, Error> {
+    /// The run loop: each [`Io`] carried out and reported, until the call ends. One loop for
+    /// every call (the data behind `dyn`): its code is in flash once.
+    fn run(&mut self, mut call: Call<'_>, data: &mut dyn Data) -> Result<End, Error> {
         loop {
             let now = self.clock.now();
             match call.poll(self.engine, now) {
@@ -147,20 +143,8 @@ where
                     };
                     call.read(result);
                 }
-                Io::Sink(data) => {
-                    let result = match sink.as_mut() {
-                        Some(sink) => sink.write_all(data).map_err(|e| e.kind()),
-                        None => Ok(()),
-                    };
-                    call.sunk(result);
-                }
-                Io::Source(buf) => {
-                    let result = match source.as_mut() {
-                        Some(source) => source.read(buf).map_err(|e| e.kind()),
-                        None => Ok(0),
-                    };
-                    call.sourced(result);
-                }
+                Io::Sink(bytes) => call.sunk(data.sink(bytes)),
+                Io::Source(buf) => call.sourced(data.source(buf)),
                 Io::Again => {}
                 Io::Done(result) => return result,
             }
@@ -181,5 +165,50 @@ fn ended<E: embedded_io::Error>(
         Ok(0) => Err(ErrorKind::BrokenPipe),
         Ok(n) => Ok(n),
         Err(e) => Err(e.kind()),
+    }
+}
+
+/// A call's data: where a download goes, where an upload comes from.
+trait Data {
+    fn sink(&mut self, bytes: &[u8]) -> Result<(), ErrorKind>;
+    fn source(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind>;
+}
+
+/// No data: a call that moves none (the engine never asks it for any).
+struct NoData;
+
+impl Data for NoData {
+    fn sink(&mut self, _: &[u8]) -> Result<(), ErrorKind> {
+        Ok(())
+    }
+
+    fn source(&mut self, _: &mut [u8]) -> Result<usize, ErrorKind> {
+        Ok(0)
+    }
+}
+
+/// A download into `W`.
+struct Sink<'a, W>(&'a mut W);
+
+impl<W: Write> Data for Sink<'_, W> {
+    fn sink(&mut self, bytes: &[u8]) -> Result<(), ErrorKind> {
+        self.0.write_all(bytes).map_err(|e| e.kind())
+    }
+
+    fn source(&mut self, _: &mut [u8]) -> Result<usize, ErrorKind> {
+        Ok(0)
+    }
+}
+
+/// An upload from `R`.
+struct Source<'a, R>(&'a mut R);
+
+impl<R: Read> Data for Source<'_, R> {
+    fn sink(&mut self, _: &[u8]) -> Result<(), ErrorKind> {
+        Ok(())
+    }
+
+    fn source(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
+        self.0.read(buf).map_err(|e| e.kind())
     }
 }
