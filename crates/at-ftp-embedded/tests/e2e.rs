@@ -147,6 +147,19 @@ async fn the_async_client_round_trips_in_every_modem_style_at_both_sizes() {
     round_trips(&mut SmallEngine::new(Config::DEFAULT).unwrap()).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_mebibytes_both_ways_on_the_small_engine() {
+    let bed = bed(Faults::default());
+    let mut engine = SmallEngine::new(Config::DEFAULT).unwrap();
+    let mut c = asynch::Client::new(&mut engine, async_port(&bed), TokioClock::new());
+    let bytes = sample(16 << 20, 2);
+    assert_eq!(c.put(&bed.request("big"), &mut bytes.as_slice()).await.unwrap(), 16 << 20);
+    assert!(std::fs::read(bed.file("big")).unwrap() == bytes);
+    let mut back = Vec::with_capacity(16 << 20);
+    assert_eq!(c.get(&bed.request("big"), &mut back).await.unwrap(), 16 << 20);
+    assert!(back == bytes);
+}
+
 #[test]
 fn the_blocking_client_round_trips_in_every_modem_style_at_both_sizes() {
     fn run<const P: usize, const C: usize, const L: usize, const S: usize>(
