@@ -13,8 +13,9 @@
 //! stack bytes=1234
 //! ```
 //!
-//! The engine is the microcontroller preset in a `static` (in `.bss`: built in place at the
-//! start, so that its 2.2 KB cost no flash for an initial image); the clock is SysTick; the
+//! The engine is the microcontroller preset in a `static` (in `.bss`, so that its 2.2 KB cost
+//! no flash for an initial image: it is built on the stack at the start and moved there, which
+//! costs 2.2 KB of stack once); the clock is SysTick; the
 //! client is the blocking one. A failure is reported as `error <what> <code>` and the exit
 //! status is 1. The report is written without `core::fmt` (about 3 KB of flash less).
 #![no_std]

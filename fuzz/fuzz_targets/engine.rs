@@ -15,8 +15,8 @@
 
 use arbitrary::Arbitrary;
 use at_ftp_proto::{
-    Action, Config, Dialect, Engine, Event, Instant, LinkRequest, Outcome, Param, Request,
-    SmallEngine,
+    Action, Config, Dialect, Engine, Event, Instant, Limits, LinkRequest, MIN_PORT, Outcome, Param,
+    Request, SmallEngine,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -52,11 +52,22 @@ enum Op {
     Resync,
 }
 
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Size {
+    Default,
+    Small,
+    Smallest,
+}
+
+/// The smallest buffers the default config takes.
+type Smallest = Engine<MIN_PORT, 256, 256, { Limits::DEFAULT.script_len() }>;
+
 #[derive(Arbitrary, Debug)]
 struct Input {
     resync: bool,
-    /// The microcontroller preset instead of the default sizes.
-    small: bool,
+    /// The engine's sizes: the default, the microcontroller preset, or the smallest buffers
+    /// the default config takes (8-byte reads and writes).
+    size: Size,
     first: Op,
     steps: Vec<Step>,
 }
@@ -142,7 +153,10 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
             match self.engine.poll(now) {
                 Action::Transmit(t) => {
                     let bytes = t.bytes();
-                    assert!(!bytes.is_empty() && bytes.len() <= PORT);
+                    // Upload bytes come from the port-sized buffer; a command line from the
+                    // script.
+                    let bound = if t.is_command() { SCRIPT } else { PORT };
+                    assert!(!bytes.is_empty() && bytes.len() <= bound, "{} bytes", bytes.len());
                     let n = bytes.len().min(self.writes);
                     for shown in [format!("{t:?}"), t.to_string(), t.head(n).to_string()] {
                         assert!(!shown.contains(PASSWORD), "a password in a transcript");
@@ -230,10 +244,10 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
 
 fuzz_target!(|input: Input| {
     let config = Config { resync: input.resync, ..Config::default() };
-    if input.small {
-        drive(SmallEngine::new(config).expect("a valid config"), input);
-    } else {
-        drive(<Engine>::new(config).expect("a valid config"), input);
+    match input.size {
+        Size::Default => drive(<Engine>::new(config).expect("a valid config"), input),
+        Size::Small => drive(SmallEngine::new(config).expect("a valid config"), input),
+        Size::Smallest => drive(Smallest::new(config).expect("a valid config"), input),
     }
 });
 

@@ -1,7 +1,8 @@
 //! What a modem sends during a download or an upload, as raw bytes (seeds are real
 //! transcripts of the emulator): the engine's events and the bytes it sends are the same
-//! whatever the size of the reads and of the engine's buffers (the default sizes and the
-//! microcontroller preset), nothing panics, and every call makes progress.
+//! whatever the size of the reads and of the engine's buffers (the default sizes, the
+//! microcontroller preset, the smallest buffers), nothing panics, and every call makes
+//! progress.
 //!
 //! Input: byte 0 picks the operation (bit 0: upload) and the read size (bits 1..=4, plus 1);
 //! the rest is the modem's side of the line, in replies separated by 0xFE bytes. A reply
@@ -11,7 +12,10 @@
 //! written is the same in both.
 #![no_main]
 
-use at_ftp_proto::{Action, Config, Engine, Instant, Request, SmallEngine};
+use at_ftp_proto::{Action, Config, Engine, Instant, Limits, MIN_PORT, Request, SmallEngine};
+
+/// The smallest buffers the default config takes.
+type Smallest = Engine<MIN_PORT, 256, 256, { Limits::DEFAULT.script_len() }>;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -24,6 +28,8 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(whole, split, "read size {read}");
     let small = run(SmallEngine::new(config).expect("a valid config"), put, wire, read);
     assert_eq!(whole, small, "the small preset, read size {read}");
+    let smallest = run(Smallest::new(config).expect("a valid config"), put, wire, read);
+    assert_eq!(whole, smallest, "the smallest buffers, read size {read}");
 });
 
 /// Everything the host observed, as text.

@@ -6,7 +6,10 @@
 //! as embassy's buffered UARTs and `embedded-io-adapters`' are: a read that loses the race,
 //! or a dropped call, drops it. A call's future may itself be dropped (a `select` with a
 //! button, a timeout of the caller's): the operation it left in flight is aborted and
-//! drained by the next call, before that call's own operation starts.
+//! drained by the next call, before that call's own operation starts. A write dropped before
+//! it completed (its deadline passed, or the call's future was dropped) may have sent some of
+//! its bytes on a port whose `write` is not cancel-safe: the engine is then reset, so that
+//! the next call resynchronises the line before it sends anything.
 
 use core::future::{Future, poll_fn};
 use core::net::Ipv4Addr;
@@ -37,6 +40,10 @@ pub struct Client<
     port: P,
     clock: C,
     abort: Option<&'e AtomicBool>,
+    /// A write was in flight when its future was dropped: what it sent is unknown.
+    writing: bool,
+    /// Bytes were written since the last flush.
+    unflushed: bool,
 }
 
 impl<'e, P, C, const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usize>
@@ -47,12 +54,13 @@ where
 {
     /// A client of `engine` over `port`, with time from `clock`.
     pub fn new(engine: &'e mut Engine<PORT, CHUNK, LINE, SCRIPT>, port: P, clock: C) -> Self {
-        Client { engine, port, clock, abort: None }
+        Client { engine, port, clock, abort: None, writing: false, unflushed: false }
     }
 
     /// Aborts the call in flight when `flag` is set: the engine ends it cleanly and the call
-    /// returns `Failed(Aborted)`. The flag is read between the port's operations (within one
-    /// read's wait); dropping the call's future is the other way to stop it.
+    /// returns `Failed(Aborted)`. The flag is read between the port's operations: after the
+    /// read in progress (which may wait as long as the phase's deadline: up to two minutes
+    /// while a link comes up). Dropping the call's future stops it at once.
     pub fn with_abort(self, flag: &'e AtomicBool) -> Self {
         Client { abort: Some(flag), ..self }
     }
@@ -105,7 +113,7 @@ where
         dialect: Dialect,
         value: &mut [u8],
     ) -> Result<usize, Error> {
-        match self.run_plain(Call::read_into(param, dialect, value)).await? {
+        match self.run_plain(Call::read_into(param, dialect, value, self.abort)).await? {
             End::Param(len) => Ok(len),
             _ => Err(out_of_kind()),
         }
@@ -130,29 +138,53 @@ where
         mut sink: Option<&mut W>,
         mut source: Option<&mut R>,
     ) -> Result<End, Error> {
+        if core::mem::take(&mut self.writing) {
+            // A write of an earlier call was dropped mid-way: the line's state is unknown.
+            self.engine.reset();
+        }
         loop {
             let now = self.clock.now();
             match call.poll(self.engine, now) {
                 Io::Write(t) => {
+                    self.writing = true;
                     let write = self.port.write(t.bytes());
                     let result = match race(write, self.clock.wait_until(t.deadline())).await {
                         Some(written) => written.map_err(|e| e.kind()),
                         None => Err(ErrorKind::TimedOut),
                     };
+                    // A write that lost the race may have sent part of its bytes.
+                    self.writing = result.is_err_and(|kind| kind == ErrorKind::TimedOut);
+                    self.unflushed |= result.is_ok_and(|n| n > 0);
                     call.wrote(t, result);
                 }
                 Io::Read { buf, deadline } => {
-                    let result = read(&mut self.port, buf, self.clock.wait_until(deadline)).await;
-                    call.read(result);
+                    let room = buf.len();
+                    let result = if core::mem::take(&mut self.unflushed) {
+                        // Before a wait for an answer: the command it answers must go out.
+                        let flush = self.port.flush();
+                        match race(flush, self.clock.wait_until(deadline)).await {
+                            Some(Ok(())) => Ok(()),
+                            Some(Err(e)) => Err(e.kind()),
+                            None => Err(ErrorKind::TimedOut),
+                        }
+                    } else {
+                        Ok(())
+                    };
+                    let result = match result {
+                        Ok(()) => read(&mut self.port, buf, self.clock.wait_until(deadline)).await,
+                        Err(kind) => Err(kind),
+                    };
+                    call.read(room, result);
                 }
                 Io::Peek(buf) => {
+                    let room = buf.len();
                     // A wait that is over at once: the read is polled once.
                     let result = read(&mut self.port, buf, core::future::ready(())).await;
-                    call.read(result);
+                    call.read(room, result);
                 }
                 Io::Sink(data) => {
                     let result = match sink.as_mut() {
-                        Some(sink) => sink.write_all(data).await.map_err(|e| e.kind()),
+                        Some(sink) => write_all(sink, data).await,
                         None => Ok(()),
                     };
                     call.sunk(result);
@@ -169,6 +201,19 @@ where
             }
         }
     }
+}
+
+/// Writes all of `bytes` to `sink`; a sink that takes nothing is `WriteZero` (not the panic of
+/// `embedded_io_async::Write::write_all`).
+async fn write_all<W: Write>(sink: &mut W, mut bytes: &[u8]) -> Result<(), ErrorKind> {
+    while !bytes.is_empty() {
+        match sink.write(bytes).await {
+            Ok(0) => return Err(ErrorKind::WriteZero),
+            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
+            Err(e) => return Err(e.kind()),
+        }
+    }
+    Ok(())
 }
 
 /// A read of `port` into `buf` that gives up when `timeout` completes first (0 bytes); a read

@@ -11,7 +11,7 @@ use core::sync::atomic::AtomicBool;
 use at_ftp_proto::{Dialect, Engine, LinkRequest, Param, Request};
 use embedded_io::{Error as _, Read, ReadReady, Write};
 
-use crate::call::{Call, End, Io, Op, out_of_kind};
+use crate::call::{Call, End, Io, Op, out_of_kind, write_all};
 use crate::{Clock, Error, ErrorKind};
 
 /// A blocking client: borrows the engine (the state the caller owns), holds the port and the
@@ -30,6 +30,8 @@ pub struct Client<
     port: P,
     clock: C,
     abort: Option<&'e AtomicBool>,
+    /// Bytes were written since the last flush.
+    unflushed: bool,
 }
 
 impl<'e, P, C, const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usize>
@@ -40,12 +42,12 @@ where
 {
     /// A client of `engine` over `port`, with time from `clock`.
     pub fn new(engine: &'e mut Engine<PORT, CHUNK, LINE, SCRIPT>, port: P, clock: C) -> Self {
-        Client { engine, port, clock, abort: None }
+        Client { engine, port, clock, abort: None, unflushed: false }
     }
 
     /// Aborts the call in flight when `flag` is set (from an interrupt handler, another
     /// core): the engine ends it cleanly, and the call returns `Failed(Aborted)`. The flag is
-    /// read between the port's operations, so it is seen within one read's wait.
+    /// read between the port's operations and while the client waits for input.
     pub fn with_abort(self, flag: &'e AtomicBool) -> Self {
         Client { abort: Some(flag), ..self }
     }
@@ -96,7 +98,7 @@ where
         dialect: Dialect,
         value: &mut [u8],
     ) -> Result<usize, Error> {
-        match self.run_plain(Call::read_into(param, dialect, value))? {
+        match self.run_plain(Call::read_into(param, dialect, value, self.abort))? {
             End::Param(len) => Ok(len),
             _ => Err(out_of_kind()),
         }
@@ -122,26 +124,33 @@ where
             match call.poll(self.engine, now) {
                 Io::Write(t) => {
                     let result = self.port.write(t.bytes()).map_err(|e| e.kind());
+                    self.unflushed |= result.is_ok_and(|n| n > 0);
                     call.wrote(t, result);
                 }
                 Io::Read { buf, deadline } => {
-                    let result = loop {
-                        match self.port.read_ready() {
-                            Ok(true) => break ended(buf, |buf| self.port.read(buf)),
-                            Ok(false) if self.clock.now() >= deadline => break Ok(0),
-                            Ok(false) => {}
-                            Err(e) => break Err(e.kind()),
+                    let room = buf.len();
+                    let result = flush(&mut self.port, &mut self.unflushed).and_then(|()| {
+                        loop {
+                            match self.port.read_ready() {
+                                Ok(true) => break ended(buf, |buf| self.port.read(buf)),
+                                Ok(false) if self.clock.now() >= deadline => break Ok(0),
+                                // Nothing read: the call looks at the flag and aborts.
+                                Ok(false) if aborting(self.abort) => break Ok(0),
+                                Ok(false) => self.clock.idle(),
+                                Err(e) => break Err(e.kind()),
+                            }
                         }
-                    };
-                    call.read(result);
+                    });
+                    call.read(room, result);
                 }
                 Io::Peek(buf) => {
+                    let room = buf.len();
                     let result = match self.port.read_ready() {
                         Ok(true) => ended(buf, |buf| self.port.read(buf)),
                         Ok(false) => Ok(0),
                         Err(e) => Err(e.kind()),
                     };
-                    call.read(result);
+                    call.read(room, result);
                 }
                 Io::Sink(bytes) => call.sunk(data.sink(bytes)),
                 Io::Source(buf) => call.sourced(data.source(buf)),
@@ -168,6 +177,20 @@ fn ended<E: embedded_io::Error>(
     }
 }
 
+/// Flushes what was written since the last flush: before a wait for an answer, so that a
+/// buffering port (a USB bridge) sends the command the answer's deadline is for.
+fn flush<P: Write>(port: &mut P, unflushed: &mut bool) -> Result<(), ErrorKind> {
+    if !core::mem::take(unflushed) {
+        return Ok(());
+    }
+    port.flush().map_err(|e| e.kind())
+}
+
+/// Whether the abort flag is up.
+fn aborting(flag: Option<&AtomicBool>) -> bool {
+    flag.is_some_and(|flag| flag.load(core::sync::atomic::Ordering::Relaxed))
+}
+
 /// A call's data: where a download goes, where an upload comes from.
 trait Data {
     fn sink(&mut self, bytes: &[u8]) -> Result<(), ErrorKind>;
@@ -192,7 +215,7 @@ struct Sink<'a, W>(&'a mut W);
 
 impl<W: Write> Data for Sink<'_, W> {
     fn sink(&mut self, bytes: &[u8]) -> Result<(), ErrorKind> {
-        self.0.write_all(bytes).map_err(|e| e.kind())
+        write_all(self.0, bytes)
     }
 
     fn source(&mut self, _: &mut [u8]) -> Result<usize, ErrorKind> {

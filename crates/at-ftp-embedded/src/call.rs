@@ -112,8 +112,13 @@ impl<'a> Call<'a> {
     }
 
     /// A parameter read whose value is copied into `value`.
-    pub(crate) fn read_into(param: Param, dialect: Dialect, value: &'a mut [u8]) -> Self {
-        Call { value: Some(value), ..Call::new(Op::Read(param, dialect), None) }
+    pub(crate) fn read_into(
+        param: Param,
+        dialect: Dialect,
+        value: &'a mut [u8],
+        abort: Option<&'a AtomicBool>,
+    ) -> Self {
+        Call { value: Some(value), ..Call::new(Op::Read(param, dialect), abort) }
     }
 
     pub(crate) fn poll<'e, const P: usize, const C: usize, const L: usize, const S: usize>(
@@ -217,18 +222,20 @@ impl<'a> Call<'a> {
         };
     }
 
-    /// [`Io::Read`] or [`Io::Peek`] ended with the count read (0: nothing came before the
-    /// deadline), or the port's error.
-    pub(crate) fn read(&mut self, result: Result<usize, ErrorKind>) {
+    /// [`Io::Read`] or [`Io::Peek`] into a buffer of `room` bytes ended with the count read
+    /// (0: nothing came before the deadline), or the port's error. A count beyond the room
+    /// (a port that says more than it gave) is cut to it.
+    pub(crate) fn read(&mut self, room: usize, result: Result<usize, ErrorKind>) {
         self.report = match result {
-            Ok(n) => Report::Received(n),
+            Ok(n) => Report::Received(n.min(room)),
             Err(ErrorKind::TimedOut | ErrorKind::Interrupted) => Report::Received(0),
             Err(kind) => Report::Port(kind),
         };
     }
 
     /// [`Io::Sink`] ended. A failure ends the call at once: a modem cannot be told to stop a
-    /// download, and the next operation's resynchronisation drains what is left.
+    /// download, and the next operation's resynchronisation drains what is left (with
+    /// `Config::resync` off, nothing does: the line is then the caller's to clear).
     pub(crate) fn sunk(&mut self, result: Result<(), ErrorKind>) {
         if let Err(kind) = result {
             self.report = Report::Abandon(kind);
@@ -265,4 +272,21 @@ impl<'a> Call<'a> {
             Op::Resync => engine.resync(now),
         }
     }
+}
+
+/// Writes all of `bytes` to `sink`; a sink that takes nothing is `WriteZero` (not the panic of
+/// `embedded_io::Write::write_all`).
+pub(crate) fn write_all<W: embedded_io::Write>(
+    sink: &mut W,
+    mut bytes: &[u8],
+) -> Result<(), ErrorKind> {
+    use embedded_io::Error as _;
+    while !bytes.is_empty() {
+        match sink.write(bytes) {
+            Ok(0) => return Err(ErrorKind::WriteZero),
+            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
+            Err(e) => return Err(e.kind()),
+        }
+    }
+    Ok(())
 }

@@ -12,7 +12,10 @@
 //! first; a port error resets the engine, so that the next operation resynchronises the line;
 //! a failed sink abandons the download to that resynchronisation; a failed source, or the
 //! abort flag ([`blocking::Client::with_abort`]), aborts the operation cleanly (an upload gets
-//! its terminator, the modem is back in command mode before the call returns).
+//! its terminator, the modem is back in command mode before the call returns; a download
+//! cannot be stopped, so an aborted one returns once the rest of the file has been drained).
+//! Writes are flushed before every wait for an answer. Unlike the std adapters, a client keeps
+//! no record of the settings it sent: every transfer sends them all.
 //!
 //! Time is the caller's: a [`Clock`] for the blocking client (any monotonic counter), an
 //! [`AsyncClock`] for the async one (or `EmbassyClock` with the `embassy-time` feature).
@@ -118,6 +121,11 @@ pub use embedded_io::ErrorKind;
 pub trait Clock {
     /// Now.
     fn now(&mut self) -> Instant;
+
+    /// Called while the blocking client waits for the port, between two looks at it: a
+    /// `wfi` until the next interrupt, a yield to other work. Default: nothing (the wait
+    /// spins).
+    fn idle(&mut self) {}
 }
 
 /// A clock that can wait, for the async client.

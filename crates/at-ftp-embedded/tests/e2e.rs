@@ -342,3 +342,112 @@ async fn an_upload_the_modem_fails_midway_stops_and_the_next_call_is_in_step() {
     let n = c.read_param(Param::PutFileName, Dialect::Query, &mut value).await.unwrap();
     assert_eq!(&value[..n], b"up");
 }
+
+/// A source that fails after `ok` bytes.
+struct Failing {
+    data: Vec<u8>,
+    at: usize,
+    ok: usize,
+}
+
+impl embedded_io::ErrorType for Failing {
+    type Error = embedded_io::ErrorKind;
+}
+
+impl embedded_io_async::Read for Failing {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        if self.at >= self.ok {
+            return Err(embedded_io::ErrorKind::InvalidData);
+        }
+        let n = buf.len().min(self.ok - self.at);
+        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// A sink that fails once it holds `ok` bytes.
+struct Full {
+    kept: Vec<u8>,
+    ok: usize,
+}
+
+impl embedded_io::ErrorType for Full {
+    type Error = embedded_io::ErrorKind;
+}
+
+impl embedded_io::Write for Full {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        if self.kept.len() >= self.ok {
+            return Err(embedded_io::ErrorKind::OutOfMemory);
+        }
+        self.kept.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_source_aborts_the_upload_and_the_server_keeps_a_prefix() {
+    let bed = bed(Faults::default());
+    let mut engine = SmallEngine::new(Config::DEFAULT).unwrap();
+    let mut c = asynch::Client::new(&mut engine, async_port(&bed), TokioClock::new());
+    let data = sample(50_000, 11);
+    let mut source = Failing { data: data.clone(), at: 0, ok: 10_000 };
+    let err = c.put(&bed.request("cut"), &mut source).await.unwrap_err();
+    assert_eq!(err, Error::Local(embedded_io::ErrorKind::InvalidData));
+    // The upload was ended with its terminator: the server holds what was sent, no more.
+    let kept = std::fs::read(bed.file("cut")).unwrap();
+    assert!(kept.len() <= 10_000 && kept == data[..kept.len()], "{} bytes", kept.len());
+    let mut value = [0u8; 8];
+    let n = c.read_param(Param::PutFileName, Dialect::Query, &mut value).await.unwrap();
+    assert_eq!(&value[..n], b"cut");
+    // A port that is gone is a port error.
+    drop(bed);
+    let err = c.resync().await.unwrap_err();
+    assert!(matches!(err, Error::Port(_)), "{err}");
+}
+
+#[test]
+fn a_failing_sink_abandons_the_download_and_the_next_call_drains_it() {
+    let bed = Testbed::new(Options { baud: Some(2_000_000), ..Options::default() }).unwrap();
+    let bytes = sample(200_000, 12);
+    std::fs::write(bed.file("f"), &bytes).unwrap();
+    let mut engine = SmallEngine::new(Config::DEFAULT).unwrap();
+    let clock = StdClock(std::time::Instant::now());
+    let mut c = blocking::Client::new(&mut engine, Uart::open(&bed), clock);
+    let mut full = Full { kept: Vec::new(), ok: 5_000 };
+    let err = c.get(&bed.request("f"), &mut full).unwrap_err();
+    assert_eq!(err, Error::Local(embedded_io::ErrorKind::OutOfMemory));
+    // The call returned at once, in the data: the next call drains the rest first.
+    let mut back = Vec::new();
+    assert_eq!(c.get(&bed.request("f"), &mut back).unwrap(), 200_000);
+    assert!(back == bytes);
+}
+
+#[test]
+fn the_abort_flag_ends_a_blocking_download_as_aborted() {
+    // The modem goes silent in the data (for good: this emulated modem never comes back). A
+    // download cannot be stopped, only drained: the aborted call ends at the data deadline,
+    // as aborted, not as timed out.
+    let bed = bed(Faults { silence_after: Some(1000), ..Faults::default() });
+    std::fs::write(bed.file("f"), sample(5000, 6)).unwrap();
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    let config = Config { data_timeout: Duration::from_secs(2), ..Config::DEFAULT };
+    let mut engine = SmallEngine::new(config).unwrap();
+    let clock = StdClock(std::time::Instant::now());
+    let mut c = blocking::Client::new(&mut engine, Uart::open(&bed), clock).with_abort(&FLAG);
+    c.resync().unwrap();
+    let raise = std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_millis(500));
+        FLAG.store(true, Ordering::Relaxed);
+    });
+    let mut part = Vec::new();
+    let err = c.get(&bed.request("f"), &mut part).unwrap_err();
+    raise.join().unwrap();
+    assert_eq!(err, Error::Failed(at_ftp_proto::Error::Aborted));
+    assert_eq!(part.len(), 1000);
+}

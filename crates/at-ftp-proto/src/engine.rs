@@ -56,9 +56,9 @@ use crate::trace;
 /// The default engine's `CHUNK`: the most decoded payload one [`Action::Payload`] holds,
 /// and the most upload data one [`Action::Upload`] asks for.
 pub const PAYLOAD_CHUNK: usize = 2048;
-/// The default engine's `PORT`: the most one [`Action::Read`] asks of the port, and the most
-/// stuffed upload one [`Action::Transmit`] gives it (twice a chunk: every byte may need its
-/// escape).
+/// The default engine's `PORT`: the most one [`Action::Read`] asks of the port, and the room
+/// for stuffed upload bytes (twice a chunk, but for the two bytes an upload's end keeps free:
+/// a chunk of special bytes goes out in two transmits).
 pub const INPUT_BUFFER: usize = 4096;
 /// The smallest `PORT` an engine takes.
 pub const MIN_PORT: usize = 8;
@@ -783,8 +783,10 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
         let mut i = 0;
         while i < buffers.len() {
             let (buffer, got, min) = buffers[i];
-            if got < min || (matches!(buffer, Buffer::Script) && got > u16::MAX as usize) {
-                return Err(ConfigError::Buffer { buffer, got, min });
+            // The script's offsets are 16-bit.
+            let max = if matches!(buffer, Buffer::Script) { u16::MAX as usize } else { usize::MAX };
+            if got < min || got > max {
+                return Err(ConfigError::Buffer { buffer, got, min, max });
             }
             i += 1;
         }
@@ -841,7 +843,7 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
         // In place: a new engine on the stack would cost its size (a microcontroller's stack
         // is small); the buffers' bytes need no clearing.
         let config = self.config;
-        self.framer = Framer::new(config.max_line_len, config.specials.etx());
+        self.framer.clear();
         self.sync = if config.resync { Sync::Lost(Suspect::Anything) } else { Sync::InCommandMode };
         self.state = State::Idle;
         self.timers = Timers::NONE;

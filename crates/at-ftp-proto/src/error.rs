@@ -225,14 +225,16 @@ pub enum ConfigError {
     NoProbes,
     /// One of the engine's buffers is too small for the config (see `Engine` for what each
     /// must hold).
-    #[error("the {buffer:?} buffer must be at least {min} bytes for this config, not {got}")]
+    #[error("the {buffer:?} buffer must be {min}..={max} bytes for this config, not {got}")]
     Buffer {
         /// The buffer.
         buffer: Buffer,
         /// Its size.
         got: usize,
-        /// The smallest that works with the config (the script buffer: also at most 65535).
+        /// The smallest that works with the config.
         min: usize,
+        /// The largest that works (the script's offsets are 16-bit: 65535 for it).
+        max: usize,
     },
 }
 
