@@ -16,15 +16,6 @@
 
 use core::net::Ipv4Addr;
 
-use nom::{
-    IResult, Parser,
-    branch::alt,
-    bytes::complete::{tag, tag_no_case, take_while, take_while1},
-    character::complete::{space0, space1},
-    combinator::{all_consuming, rest, value, verify},
-    sequence::{delimited, preceded},
-};
-
 /// One response line from the modem, classified.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Response<'a> {
@@ -102,19 +93,16 @@ impl Response<'_> {
     }
 }
 
-/// The parsers below never build an error value: `()` is the cheapest error type nom accepts.
-type PResult<'a, O> = IResult<&'a [u8], O, ()>;
-
 /// Classifies one framed line (no CR/LF in it). Never fails, never panics.
 ///
 /// Spaces and tabs around the line are ignored; anything not recognised is
-/// [`Response::Other`] with the trimmed line.
+/// [`Response::Other`] with the trimmed line. Each form below must match the whole line.
 pub(crate) fn parse(line: &[u8]) -> Response<'_> {
     let line = trim(line);
-    if let Some(code) = numeric(line) {
-        return code;
+    if let Some(response) = numeric(line).or_else(|| word(line)).or_else(|| cme(line)) {
+        return response;
     }
-    if let Ok((_, response)) = all_consuming(alt((word, cme, param))).parse(line) {
+    if let Some(response) = param(line) {
         return response;
     }
     if let Some(addr) = address(line) {
@@ -134,6 +122,18 @@ fn trim(line: &[u8]) -> &[u8] {
     line.get(start..end).unwrap_or_default()
 }
 
+/// `input` after its leading spaces and tabs, and whether there were any.
+fn blanks(input: &[u8]) -> (&[u8], bool) {
+    let n = input.iter().position(|&b| !is_blank(b)).unwrap_or(input.len());
+    (input.get(n..).unwrap_or_default(), n > 0)
+}
+
+/// `input` after `word`, matched without regard to letter case.
+fn after<'a>(input: &'a [u8], word: &str) -> Option<&'a [u8]> {
+    let (head, rest) = input.split_at_checked(word.len())?;
+    head.eq_ignore_ascii_case(word.as_bytes()).then_some(rest)
+}
+
 /// A V0 numeric result code: the whole line is one of the known codes (PROTOCOL.md section 1).
 fn numeric(line: &[u8]) -> Option<Response<'static>> {
     Some(match line {
@@ -151,58 +151,86 @@ fn numeric(line: &[u8]) -> Option<Response<'static>> {
     })
 }
 
-/// A verbose result code word. The caller requires it to be the whole (trimmed) line, so
-/// `OKAY` or `ERROR 5` is not a match. The two-word codes accept any run of spaces or tabs
-/// between their words.
-fn word(input: &[u8]) -> PResult<'_, Response<'_>> {
-    alt((
-        // The `OK_Info_*` words come before their prefix `OK`: `alt` keeps the first branch
-        // that matches, and the caller's `all_consuming` would then reject the leftover.
-        value(Response::DataBegin, tag_no_case("Ok_Info_DataBegin")),
-        value(Response::WaitingForData, tag_no_case("Ok_Info_WaitingForData")),
-        value(Response::GprsActivation, tag_no_case("Ok_Info_GprsActivation")),
-        value(Response::Ppp, tag_no_case("OK_Info_PPP")),
-        value(Response::Ok, tag_no_case("OK")),
-        value(Response::Error, tag_no_case("ERROR")),
-        value(Response::NoCarrier, (tag_no_case("NO"), space1, tag_no_case("CARRIER"))),
-        value(Response::NoAnswer, (tag_no_case("NO"), space1, tag_no_case("ANSWER"))),
-        value(Response::Ring, tag_no_case("RING")),
-        value(Response::Busy, tag_no_case("BUSY")),
-    ))
-    .parse(input)
+/// A verbose result code word, the whole line (`OKAY` and `ERROR 5` are not). The two-word
+/// codes take any run of spaces or tabs between their words.
+fn word(line: &[u8]) -> Option<Response<'static>> {
+    const WORDS: [(&str, Response<'static>); 8] = [
+        ("Ok_Info_DataBegin", Response::DataBegin),
+        ("Ok_Info_WaitingForData", Response::WaitingForData),
+        ("Ok_Info_GprsActivation", Response::GprsActivation),
+        ("OK_Info_PPP", Response::Ppp),
+        ("OK", Response::Ok),
+        ("ERROR", Response::Error),
+        ("RING", Response::Ring),
+        ("BUSY", Response::Busy),
+    ];
+    if let Some(&(_, response)) =
+        WORDS.iter().find(|(w, _)| line.eq_ignore_ascii_case(w.as_bytes()))
+    {
+        return Some(response);
+    }
+    let (second, spaced) = blanks(after(line, "NO")?);
+    if !spaced {
+        return None;
+    }
+    if second.eq_ignore_ascii_case(b"CARRIER") {
+        Some(Response::NoCarrier)
+    } else if second.eq_ignore_ascii_case(b"ANSWER") {
+        Some(Response::NoAnswer)
+    } else {
+        None
+    }
 }
 
 /// `#CME ERROR: <n>` or `+CME ERROR: <n>`, with optional spaces around the colon and the
-/// number; the number is decimal and must fit a `u32`.
-fn cme(input: &[u8]) -> PResult<'_, Response<'_>> {
-    let (input, plus) = alt((value(false, tag("#")), value(true, tag("+")))).parse(input)?;
-    let (input, n) = preceded(
-        (tag_no_case("CME"), space1, tag_no_case("ERROR"), space0, tag(":"), space0),
-        nom::character::complete::u32,
-    )
-    .parse(input)?;
-    Ok((input, if plus { Response::PlusCmeError(n) } else { Response::CmeError(n) }))
+/// number; the number is decimal digits (no sign) and must fit a `u32`.
+fn cme(line: &[u8]) -> Option<Response<'static>> {
+    let (plus, rest) = match line.split_first()? {
+        (b'#', rest) => (false, rest),
+        (b'+', rest) => (true, rest),
+        _ => return None,
+    };
+    let (rest, spaced) = blanks(after(rest, "CME")?);
+    if !spaced {
+        return None;
+    }
+    let (rest, _) = blanks(after(rest, "ERROR")?);
+    let (digits, _) = blanks(rest.strip_prefix(b":")?);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u32::from(d - b'0'))?;
+    }
+    Some(if plus { Response::PlusCmeError(n) } else { Response::CmeError(n) })
 }
 
 /// `#NAME: value`, where NAME is ASCII letters, digits and underscores, and the value is either
 /// a complete double-quoted string (nothing may follow the closing quote) or bare text.
-fn param(input: &[u8]) -> PResult<'_, Response<'_>> {
-    let (input, name) = delimited(
-        tag("#"),
-        take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'_'),
-        (space0, tag(":"), space0),
-    )
-    .parse(input)?;
-    let (input, value) = alt((
+fn param(line: &[u8]) -> Option<Response<'_>> {
+    let rest = line.strip_prefix(b"#")?;
+    let len = rest.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'));
+    let (name, rest) = rest.split_at_checked(len.unwrap_or(rest.len()))?;
+    if name.is_empty() {
+        return None;
+    }
+    let (rest, _) = blanks(rest);
+    let (value, _) = blanks(rest.strip_prefix(b":")?);
+    let value = match value.split_first()? {
         // Strings never contain a quote (PROTOCOL.md section 2), so the first quote after the
-        // opening one closes the value.
-        delimited(tag("\""), take_while(|b: u8| b != b'"'), tag("\"")).map(Value::Quoted),
+        // opening one closes the value, and ends the line.
+        (b'"', inner) => match inner.iter().position(|&b| b == b'"') {
+            Some(end) if end + 1 == inner.len() => Value::Quoted(inner.get(..end)?),
+            _ => return None,
+        },
         // A bare value may not start with a quote: that would be an unterminated string.
-        verify(rest, |v: &[u8]| v.first().is_some_and(|&b| b != b'"'))
-            .map(|v| Value::Bare(trim(v))),
-    ))
-    .parse(input)?;
-    Ok((input, Response::Param { name, value }))
+        _ => Value::Bare(value),
+    };
+    Some(Response::Param { name, value })
 }
 
 /// The address line of `AT#CONNECTIONSTART` (PROTOCOL.md section 3): after the last `:`, space
@@ -217,5 +245,24 @@ fn address(line: &[u8]) -> Option<Ipv4Addr> {
         [b'"', inner @ .., b'"'] => inner,
         other => other,
     };
-    core::str::from_utf8(dotted).ok()?.parse().ok()
+    dotted_quad(dotted)
+}
+
+/// Four decimal octets between dots, as `Ipv4Addr`'s `FromStr` takes them (no sign, no
+/// leading zero, at most 255), without its parser (1.3 KB of flash on a Cortex-M).
+fn dotted_quad(text: &[u8]) -> Option<Ipv4Addr> {
+    let mut parts = text.split(|&b| b == b'.');
+    let mut octets = [0u8; 4];
+    for octet in &mut octets {
+        let part = parts.next()?;
+        let well_formed = matches!(part.len(), 1..=3)
+            && part.iter().all(u8::is_ascii_digit)
+            && (part.len() == 1 || part.first() != Some(&b'0'));
+        if !well_formed {
+            return None;
+        }
+        let value = part.iter().fold(0u16, |v, &d| v * 10 + u16::from(d - b'0'));
+        *octet = u8::try_from(value).ok()?;
+    }
+    parts.next().is_none().then_some(Ipv4Addr::from(octets))
 }
