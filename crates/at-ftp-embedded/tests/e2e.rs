@@ -5,17 +5,18 @@
 //! microcontroller preset.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read as _, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+mod common;
 
 use at_ftp_embedded::{AsyncClock, Clock, Error, asynch, blocking};
 use at_ftp_modem::{Faults, Options, Testbed, sample};
 use at_ftp_proto::{
     Config, DLE, Dialect, ETX, Engine, Instant, LinkRequest, ModemError, Param, SmallEngine, Timer,
 };
+use common::{StdClock, Uart};
 use embedded_io_adapters::tokio_1::FromTokio;
-use serialport::{SerialPort, TTYPort};
 use tokio_serial::SerialStream;
 
 fn bed(faults: Faults) -> Testbed {
@@ -52,53 +53,6 @@ impl AsyncClock for TokioClock {
 fn async_port(bed: &Testbed) -> FromTokio<SerialStream> {
     let path = bed.line().to_string_lossy().into_owned();
     FromTokio::new(SerialStream::open(&tokio_serial::new(path, 115_200)).unwrap())
-}
-
-/// The pty as a blocking `embedded-io` UART: reads are made only when the tty holds bytes.
-struct Uart(TTYPort);
-
-impl Uart {
-    fn open(bed: &Testbed) -> Self {
-        let mut port =
-            serialport::new(bed.line().to_string_lossy(), 115_200).open_native().unwrap();
-        port.set_timeout(Duration::from_secs(5)).unwrap();
-        Uart(port)
-    }
-}
-
-impl embedded_io::ErrorType for Uart {
-    type Error = std::io::Error;
-}
-
-impl embedded_io::Read for Uart {
-    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
-        self.0.read(buf)
-    }
-}
-
-impl embedded_io::Write for Uart {
-    fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
-        self.0.write(buf)
-    }
-
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        self.0.flush()
-    }
-}
-
-impl embedded_io::ReadReady for Uart {
-    fn read_ready(&mut self) -> Result<bool, Self::Error> {
-        Ok(self.0.bytes_to_read().map_err(std::io::Error::from)? > 0)
-    }
-}
-
-/// Wall-clock time since it was made.
-struct StdClock(std::time::Instant);
-
-impl Clock for StdClock {
-    fn now(&mut self) -> Instant {
-        Instant::from_elapsed(self.0.elapsed())
-    }
 }
 
 /// The files every adapter's end-to-end test moves: empty, one special byte each, a run of

@@ -4,12 +4,13 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Mutex;
-use std::time::Duration;
 
-use at_ftp_embedded::{Clock, blocking};
+mod common;
+
+use at_ftp_embedded::blocking;
 use at_ftp_modem::{Faults, Options, Testbed, sample};
-use at_ftp_proto::{Config, Instant, LinkRequest, SmallEngine};
-use serialport::SerialPort;
+use at_ftp_proto::{Config, LinkRequest, SmallEngine};
+use common::{StdClock, Uart};
 
 /// Every record of the core and the adapter, as text.
 static RECORDS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -33,42 +34,6 @@ impl log::Log for Keep {
     fn flush(&self) {}
 }
 
-struct Uart(serialport::TTYPort);
-
-impl embedded_io::ErrorType for Uart {
-    type Error = std::io::Error;
-}
-
-impl embedded_io::Read for Uart {
-    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
-        std::io::Read::read(&mut self.0, buf)
-    }
-}
-
-impl embedded_io::Write for Uart {
-    fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
-        std::io::Write::write(&mut self.0, buf)
-    }
-
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        Ok(())
-    }
-}
-
-impl embedded_io::ReadReady for Uart {
-    fn read_ready(&mut self) -> Result<bool, Self::Error> {
-        Ok(self.0.bytes_to_read().map_err(std::io::Error::from)? > 0)
-    }
-}
-
-struct StdClock(std::time::Instant);
-
-impl Clock for StdClock {
-    fn now(&mut self) -> Instant {
-        Instant::from_elapsed(self.0.elapsed())
-    }
-}
-
 #[test]
 fn the_log_tells_what_happened_and_never_the_password() {
     log::set_logger(&Keep).unwrap();
@@ -76,11 +41,9 @@ fn the_log_tells_what_happened_and_never_the_password() {
     let faults = Faults { leaky: true, urc_before_data: true, ..Faults::default() };
     let bed = Testbed::new(Options { faults, ..Options::default() }).unwrap();
     std::fs::write(bed.file("f"), sample(3000, 1)).unwrap();
-    let mut port = serialport::new(bed.line().to_string_lossy(), 115_200).open_native().unwrap();
-    port.set_timeout(Duration::from_secs(5)).unwrap();
     let mut engine = SmallEngine::new(Config::DEFAULT).unwrap();
     let clock = StdClock(std::time::Instant::now());
-    let mut c = blocking::Client::new(&mut engine, Uart(port), clock);
+    let mut c = blocking::Client::new(&mut engine, Uart::open(&bed), clock);
     let link = LinkRequest { apn: "internet", user: "web", password: Testbed::PASSWORD };
     c.link_up(&link).unwrap();
     let mut back = Vec::new();
