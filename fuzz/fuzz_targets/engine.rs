@@ -287,7 +287,11 @@ fn drive<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT:
             Step::Reset => {
                 host.engine.reset();
                 assert!(!host.engine.is_busy());
-                assert_eq!(host.engine.is_line_lost(), input.resync);
+                // Lost with resync on; with it off, lost only if an upload may be open (which
+                // the host cannot tell from outside: a terminator may have gone already).
+                if input.resync {
+                    assert!(host.engine.is_line_lost());
+                }
                 host.op = None;
             }
             Step::Start(op) => host.start(op),

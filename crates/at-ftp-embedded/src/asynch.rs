@@ -65,8 +65,12 @@ where
         Client { abort: Some(flag), ..self }
     }
 
-    /// The port and the clock back.
+    /// The port and the clock back. If a write of this client was dropped half done, the
+    /// engine is reset first (the next client's first operation resynchronises the line).
     pub fn into_inner(self) -> (P, C) {
+        if self.writing {
+            self.engine.reset();
+        }
         (self.port, self.clock)
     }
 
@@ -159,11 +163,15 @@ where
                 }
                 Io::Read { buf, deadline } => {
                     let room = buf.len();
-                    let result = if core::mem::take(&mut self.unflushed) {
+                    let result = if self.unflushed {
                         // Before a wait for an answer: the command it answers must go out.
+                        // Until a flush succeeds, the next wait tries again.
                         let flush = self.port.flush();
                         match race(flush, self.clock.wait_until(deadline)).await {
-                            Some(Ok(())) => Ok(()),
+                            Some(Ok(())) => {
+                                self.unflushed = false;
+                                Ok(())
+                            }
                             Some(Err(e)) => Err(e.kind()),
                             None => Err(ErrorKind::TimedOut),
                         }

@@ -135,7 +135,7 @@ where
                                 Ok(true) => break ended(buf, |buf| self.port.read(buf)),
                                 Ok(false) if self.clock.now() >= deadline => break Ok(0),
                                 // Nothing read: the call looks at the flag and aborts.
-                                Ok(false) if aborting(self.abort) => break Ok(0),
+                                Ok(false) if call.abort_pending() => break Ok(0),
                                 Ok(false) => self.clock.idle(),
                                 Err(e) => break Err(e.kind()),
                             }
@@ -178,17 +178,14 @@ fn ended<E: embedded_io::Error>(
 }
 
 /// Flushes what was written since the last flush: before a wait for an answer, so that a
-/// buffering port (a USB bridge) sends the command the answer's deadline is for.
+/// buffering port (a USB bridge) sends the command the answer's deadline is for. Until a
+/// flush succeeds, the next wait tries again.
 fn flush<P: Write>(port: &mut P, unflushed: &mut bool) -> Result<(), ErrorKind> {
-    if !core::mem::take(unflushed) {
-        return Ok(());
+    if *unflushed {
+        port.flush().map_err(|e| e.kind())?;
+        *unflushed = false;
     }
-    port.flush().map_err(|e| e.kind())
-}
-
-/// Whether the abort flag is up.
-fn aborting(flag: Option<&AtomicBool>) -> bool {
-    flag.is_some_and(|flag| flag.load(core::sync::atomic::Ordering::Relaxed))
+    Ok(())
 }
 
 /// A call's data: where a download goes, where an upload comes from.

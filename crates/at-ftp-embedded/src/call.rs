@@ -121,6 +121,14 @@ impl<'a> Call<'a> {
         Call { value: Some(value), ..Call::new(Op::Read(param, dialect), abort) }
     }
 
+    /// Whether the abort flag is up and the call has not acted on it yet: a wait for the port
+    /// ends early for it, and only once.
+    pub(crate) fn abort_pending(&self) -> bool {
+        self.stage == Stage::Run
+            && !self.aborted
+            && self.abort.is_some_and(|flag| flag.load(Ordering::Relaxed))
+    }
+
     pub(crate) fn poll<'e, const P: usize, const C: usize, const L: usize, const S: usize>(
         &mut self,
         engine: &'e mut Engine<P, C, L, S>,
@@ -157,10 +165,7 @@ impl<'a> Call<'a> {
                 self.stage = Stage::Run;
             }
         }
-        if self.stage == Stage::Run
-            && !self.aborted
-            && self.abort.is_some_and(|flag| flag.load(Ordering::Relaxed))
-        {
+        if self.abort_pending() {
             self.aborted = true;
             engine.abort(now);
         }

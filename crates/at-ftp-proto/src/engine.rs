@@ -838,13 +838,30 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
     }
 
     /// The port failed or was replaced: forget everything in flight (no [`Action::Done`]
-    /// follows) and treat the line as unknown.
+    /// follows) and treat the line as unknown (with [`Config::resync`] off, as in command
+    /// mode, unless an upload may still be open: that one is ended first whatever the config).
     pub fn reset(&mut self) {
         // In place: a new engine on the stack would cost its size (a microcontroller's stack
         // is small); the buffers' bytes need no clearing.
         let config = self.config;
         self.framer.clear();
-        self.sync = if config.resync { Sync::Lost(Suspect::Anything) } else { Sync::InCommandMode };
+        // A modem that may still wait for upload data is the one state `resync: false` does
+        // not excuse (the next command would land in the remote file): an upload in flight,
+        // or one already suspected, is ended before the next command. Dangling: a write cut
+        // short may have sent a pair's DLE the engine was not told of.
+        let upload_open = match &self.state {
+            State::Busy(op) => matches!(
+                op.phase,
+                Phase::Upload { .. } | Phase::Verdict { upload: true, terminated: false, .. }
+            ),
+            State::Idle | State::Ended(_) => false,
+        };
+        self.sync = match self.sync {
+            _ if upload_open => Sync::Lost(Suspect::Upload { dangling: true }),
+            Sync::Lost(suspect @ Suspect::Upload { .. }) => Sync::Lost(suspect),
+            _ if config.resync => Sync::Lost(Suspect::Anything),
+            _ => Sync::InCommandMode,
+        };
         self.state = State::Idle;
         self.timers = Timers::NONE;
         self.events = [None; MAX_EVENTS];

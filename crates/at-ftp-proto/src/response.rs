@@ -249,7 +249,7 @@ fn address(line: &[u8]) -> Option<Ipv4Addr> {
 }
 
 /// Four decimal octets between dots, as `Ipv4Addr`'s `FromStr` takes them (no sign, no
-/// leading zero, at most 255), without its parser (1.3 KB of flash on a Cortex-M).
+/// leading zero, at most 255), without its parser (1.1 KB of flash on a Cortex-M).
 fn dotted_quad(text: &[u8]) -> Option<Ipv4Addr> {
     let mut parts = text.split(|&b| b == b'.');
     let mut octets = [0u8; 4];

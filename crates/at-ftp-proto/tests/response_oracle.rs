@@ -1,6 +1,6 @@
 //! The response-line parser against the one it replaced: the same grammar written with `nom`
 //! combinators and `Ipv4Addr`'s parser, kept here as the oracle (the core's own parser is
-//! hand-written: 2.3 KB less flash on a Cortex-M). Every line, near the grammar or arbitrary,
+//! hand-written: 1.9 KB less flash on a Cortex-M, 1.1 KB of it `Ipv4Addr`'s parser). Every line, near the grammar or arbitrary,
 //! gets the same classification from both.
 #![allow(clippy::unwrap_used)]
 
@@ -222,6 +222,22 @@ fn the_table_of_forms_agrees() {
         b"\"",
         b"#",
         b"+",
+        b"01.2.3.4",
+        b"0.0.0.0",
+        b"255.255.255.255",
+        b"256.1.1.1",
+        b"1.2.3",
+        b"1.2.3.4.5",
+        b"1..2.3",
+        b"+1.2.3.4",
+        b"1.2.3.4.",
+        b".1.2.3.4",
+        b"a 1.2.3.04",
+        b"1.2.3.0004",
+        b"\"1.2.3.4",
+        b"1.2.3.4\"",
+        b"IP:",
+        b"IP: ",
     ];
     for line in lines {
         assert_eq!(

@@ -2,6 +2,7 @@
 
 use at_ftp_proto::{Action, Error, Instant, Timer};
 
+use super::Engine;
 use super::harness::*;
 
 #[test]
@@ -190,4 +191,44 @@ fn upload_progress_counts_what_the_port_took() {
     assert!(progress.windows(2).all(|w| w[0] < w[1]), "strictly increasing");
     // One event per payload byte: none for a pair's DLE or the terminator.
     assert_eq!(progress.len(), payload.len());
+}
+
+/// The first bytes the engine sends for a download started now, on a silent line (time
+/// passes at each wait).
+fn first_bytes_of_a_download(engine: &mut Engine) -> Vec<u8> {
+    let mut now = Instant::from_millis(10_000);
+    engine.start_get(now, &request()).expect("idle");
+    for _ in 0..100 {
+        match engine.poll(now) {
+            Action::Transmit(t) => return t.bytes().to_vec(),
+            Action::Peek(_) => engine.received(0),
+            Action::Read { deadline, .. } => {
+                now = deadline;
+                engine.received(0);
+            }
+            Action::Event(_) => {}
+            other => panic!("{}", describe(&other)),
+        }
+    }
+    panic!("nothing sent");
+}
+
+/// A port replaced in the middle of an upload (`reset`: the adapter's port failed, or a write
+/// was dropped half done) leaves the modem waiting for upload data: even on a line said to be
+/// clean, the next operation ends that upload before its first command, so that no command
+/// lands in the remote file.
+#[test]
+fn a_reset_in_the_middle_of_an_upload_ends_it_before_the_next_command() {
+    let mut items = Style { echo: false, numeric: false }.transfer_setup(true);
+    items.push(Item::Host(b"AT#FTPPUT\r".to_vec()));
+    items.push(Item::Modem(b"\r\nOk_Info_WaitingForData\r\n".to_vec()));
+    items.push(Item::Write(b"part of the file".to_vec()));
+    items.push(Item::Host(b"part of the file".to_vec()));
+    let mut engine = put_session();
+    let out = run(&mut engine, &items, usize::MAX);
+    assert_eq!(out.events, [Seen::ReadyForData]);
+    engine.reset();
+    assert!(engine.is_line_lost(), "the upload is still open");
+    let first = first_bytes_of_a_download(&mut engine);
+    assert_eq!(first.first(), Some(&at_ftp_proto::ETX), "{:?}", String::from_utf8_lossy(&first));
 }
