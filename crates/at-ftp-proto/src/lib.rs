@@ -87,8 +87,10 @@
 //! Time is an [`Instant`] the caller makes from its own clock and passes to every call that
 //! depends on it; every deadline ([`Timer`]) fires inside `poll`, so the adapter holds none.
 //! Every output borrows the engine's own buffers (port input, the transmit in flight, decoded
-//! payload, upload data), once, until the next call: nothing is copied twice, the engine's
-//! size is fixed, and it needs no allocator.
+//! payload, upload data), once, until the next call: nothing is copied twice, and the engine
+//! needs no allocator. The buffers' sizes are the engine's const parameters, chosen by the
+//! caller ([`Engine`] has the table; [`SmallEngine`] is the microcontroller preset), and
+//! [`Engine::new`] is a `const fn`, so that an engine can be a `static`.
 //!
 //! The whole run loop, against a scripted modem: the first operation of a new engine starts
 //! by resynchronising the line (the last process may have been killed mid-transfer), then
