@@ -527,8 +527,10 @@ enum Recovery {
     /// `AT` waits to be written (`sent` false: like a command, only once the port was peeked
     /// empty, `clear`, and all input before it taken), or its answer is awaited; `ok`: it was
     /// answered `OK` and the line must now stay quiet; `heard`: the bytes that arrived since
-    /// it was written.
-    Probe { sent: bool, clear: bool, ok: bool, heard: usize },
+    /// it was written; `stale`: a line had begun when it was written, so the line that
+    /// completes is not its answer (a data phase that line announces is acted on all the
+    /// same: its first bytes may have come before the probe).
+    Probe { sent: bool, clear: bool, ok: bool, heard: usize, stale: bool },
 }
 
 /// The phase of the operation in flight, with its data.
@@ -1340,12 +1342,10 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
                     *step = Recovery::Drain { bytes: 0, busy: false };
                     self.start_quiet(now);
                 }
-                Recovery::Probe { sent, .. } => {
+                Recovery::Probe { sent, stale: s, .. } => {
                     *sent = true;
+                    *s = stale;
                     self.timers.set(Timer::Command, now + config.command_timeout);
-                    // A line begun before the probe (a half line a drain left behind) is
-                    // never its answer.
-                    self.framer.clear();
                 }
                 Recovery::Drain { .. } => {}
             },
@@ -1940,6 +1940,11 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
                 self.start_quiet(now);
             }
             (Recovery::Drain { .. }, _) => {}
+            (Recovery::Probe { sent: true, stale: stale @ true, .. }, _) => {
+                // A line begun before the probe (a half line a drain left behind) ends here:
+                // never the probe's answer.
+                *stale = false;
+            }
             (Recovery::Probe { sent: true, ok, .. }, _) => match reply {
                 Reply::Ok if !*ok => {
                     // Command mode, if the line now stays quiet: a second answer would mean
@@ -1975,7 +1980,7 @@ impl<const PORT: usize, const CHUNK: usize, const LINE: usize, const SCRIPT: usi
         let Phase::Resync { step, probes, .. } = &mut op.phase else { return };
         *probes += 1;
         let count = *probes;
-        *step = Recovery::Probe { sent: false, clear: false, ok: false, heard: 0 };
+        *step = Recovery::Probe { sent: false, clear: false, ok: false, heard: 0, stale: false };
         self.timers.stop_phase();
         // It bounds the peeks before the write too, as a command's does.
         self.timers.set(Timer::Command, now + self.config.command_timeout);

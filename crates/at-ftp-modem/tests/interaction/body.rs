@@ -966,6 +966,25 @@ mod engine_bugs {
     use super::*;
 
     #[test]
+    fn an_upload_phase_before_the_first_probe_behind_a_urc() {
+        // Found by a 150,000-case campaign (2026-12-01). A new engine's download begins with
+        // its resynchronisation; the modem, which sends a URC before data phases, enters an
+        // upload phase nobody asked for; the host's port takes five bytes at a time.
+        let faults = Faults { urc_before_data: true, ..Faults::default() };
+        let ops = vec![
+            Op::Unexpected(DataPhase::Upload),
+            Op::Wait(500),
+            Op::Wait(500),
+            Op::ToModem(5),
+            Op::ToHost(16),
+            Op::Wait(5000),
+            Op::ToModem(1),
+        ];
+        let case = Case { faults, resync: true, cap: 5, ..Case::new(vec![], ops) };
+        case.run_strict();
+    }
+
+    #[test]
     fn an_upload_phase_in_answer_to_a_resync_probe() {
         // A new engine resynchronises; the modem answers its `AT` with
         // `Ok_Info_WaitingForData`. Expected: a lone ETX ends that phase, the next probe is
